@@ -1,0 +1,38 @@
+// Settings of one aie4emu process (one emulated NPU): command line, config
+// file, defaults. Precedence: command line > config file > defaults.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aie4emu {
+
+struct Options {
+    std::string socket_dir;           // where pf.sock, vfN.sock, control.sock live
+    unsigned vfs = 1;                 // VFs enabled at start through the control plane
+    unsigned total_vfs = 4;           // SR-IOV TotalVFs
+    unsigned columns = 12;            // array columns (3 per VF partition)
+    std::string identity = "17f2";    // row of the identity table (hw/npu3/identity.hpp)
+    std::optional<uint8_t> revision;  // test knob: override the revision (driver needs 0x10)
+    std::string log;                  // logging categories, "a,b" or "all"
+    bool trap_all = false;            // no mmap-able BAR areas: every access traps (full traces)
+    bool umq_mirror = true;           // bridge XRT 2.25's queue header for the 7.3.4 kernel
+    std::string array_trace;          // Perfetto trace file of array activity ("" = off)
+    std::string config_file;
+};
+
+// Parses argv. Returns the options, or throws std::invalid_argument with a
+// message fit for the user. `help` is set when --help was asked.
+Options parse_options(int argc, const char* const* argv, bool& help, bool& version);
+
+// Applies a JSON config file (keys as in Options, e.g. "vfs", "identity",
+// "umq_mirror") under the command line: only keys the command line did not
+// set are taken. Throws std::invalid_argument naming the file and the key.
+void apply_config_text(Options& opts, const std::string& json_text, const std::string& origin,
+                       const std::vector<std::string>& set_on_command_line);
+
+std::string usage_text();
+
+} // namespace aie4emu

@@ -1,0 +1,55 @@
+#include "emu/options.hpp"
+
+#include <catch2/catch_test_macros.hpp>
+
+#include <stdexcept>
+#include <vector>
+
+using aie4emu::Options;
+
+namespace {
+Options parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "aie4emu");
+    bool help = false, version = false;
+    return aie4emu::parse_options(static_cast<int>(args.size()), args.data(), help, version);
+}
+} // namespace
+
+TEST_CASE("options: defaults and command line", "[options]") {
+    auto o = parse({"--socket-dir", "/tmp/x"});
+    CHECK(o.vfs == 1);
+    CHECK(o.identity == "17f2");
+    CHECK(o.umq_mirror);
+    CHECK_FALSE(o.revision.has_value());
+
+    o = parse({"--socket-dir", "/tmp/x", "--vfs", "3", "--identity", "1b0b", "--no-umq-mirror", "--revision", "0x11"});
+    CHECK(o.vfs == 3);
+    CHECK(o.identity == "1b0b");
+    CHECK_FALSE(o.umq_mirror);
+    CHECK(o.revision == 0x11);
+}
+
+TEST_CASE("options: bad values are refused with a message", "[options]") {
+    CHECK_THROWS_AS(parse({}), std::invalid_argument);                                    // no socket dir
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vfs", "9"}), std::invalid_argument);   // > 7
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vfs", "x"}), std::invalid_argument);
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--identity", "17f0"}), std::invalid_argument);
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--columns", "6"}), std::invalid_argument); // 4 VFs x 3 > 6
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vfs", "3", "--total-vfs", "2"}), std::invalid_argument);
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--bogus"}), std::invalid_argument);
+    CHECK_THROWS_AS(parse({"--socket-dir"}), std::invalid_argument);
+}
+
+TEST_CASE("options: config file keys apply under the command line", "[options]") {
+    Options o;
+    o.vfs = 2;
+    aie4emu::apply_config_text(o, R"({"vfs": 3, "identity": "1b0b", "umq_mirror": false})", "cfg.json", {"vfs"});
+    CHECK(o.vfs == 2);          // the command line set it
+    CHECK(o.identity == "1b0b");
+    CHECK_FALSE(o.umq_mirror);
+
+    CHECK_THROWS_AS(aie4emu::apply_config_text(o, "{", "c", {}), std::invalid_argument);
+    CHECK_THROWS_AS(aie4emu::apply_config_text(o, "[]", "c", {}), std::invalid_argument);
+    CHECK_THROWS_AS(aie4emu::apply_config_text(o, R"({"vfs": "two"})", "c", {}), std::invalid_argument);
+    CHECK_THROWS_AS(aie4emu::apply_config_text(o, R"({"colour": 1})", "c", {}), std::invalid_argument);
+}
