@@ -1,0 +1,34 @@
+#pragma once
+// Opening a VF the way every guest program does: locate it (BDF or first VF), make sure a
+// carveout is configured (unless disabled), open the accel node.
+
+#include "guest-driver/lib/carveout.hpp"
+#include "guest-driver/lib/device.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace aie4emu::guest {
+
+struct VfOpenOptions {
+    std::string bdf;                 // empty: first VF
+    std::string node;                // explicit /dev/accel/accelN (skips sysfs lookup of the node)
+    std::optional<Carveout> carveout = Carveout{0x10000000, 0x40000000}; // nullopt: don't touch
+    bool verbose = false;
+};
+
+struct VfSession {
+    AccelLocation location;
+    std::unique_ptr<Device> device;
+};
+
+// Throws DeviceError (or std::runtime_error) with a readable message on failure.
+VfSession open_vf(const VfOpenOptions& options);
+
+// Parses the shared command-line options (--device, --node, --carveout, --verbose); returns
+// false if arg is not one of them. Consumes the value argument by advancing i.
+bool parse_vf_option(VfOpenOptions& options, int argc, char** argv, int& i, std::string& error);
+const char* vf_options_help();
+
+} // namespace aie4emu::guest
