@@ -133,3 +133,36 @@ struct DecodedPage {
 [[nodiscard]] std::optional<PageHeader> decode_header(std::span<const uint8_t> bytes, DecodeError& error);
 
 } // namespace aie4emu::fw::cert
+
+namespace aie4emu::fw::cert {
+
+// WAIT_TCTS operands. Found by assembling every actor name with Debian's
+// aiebu-asm -t aie4 2.25 (names it refuses are absent): tile_id = col << 5 | row;
+// actor ids per tile kind below.
+inline constexpr unsigned kTctTileColumnShift = 5;
+inline constexpr uint16_t kTctTileRowMask = 0x1F;
+
+enum class TctDirection : uint8_t { S2mm, Mm2s };
+struct TctActor {
+    uint8_t id;
+    bool shim;             // shim tile (else memory tile)
+    TctDirection direction;
+    uint8_t channel;
+};
+// SHIM_S2MM_0..1, SHIM_MM2S_0..3, MEM_S2MM_0..7, MEM_MM2S_0..9.
+inline constexpr TctActor kTctActors[] = {
+    {0, true, TctDirection::S2mm, 0},  {2, true, TctDirection::S2mm, 1},
+    {6, true, TctDirection::Mm2s, 0},  {7, true, TctDirection::Mm2s, 1},
+    {8, true, TctDirection::Mm2s, 2},  {9, true, TctDirection::Mm2s, 3},
+    {0, false, TctDirection::S2mm, 0}, {1, false, TctDirection::S2mm, 1},
+    {2, false, TctDirection::S2mm, 2}, {3, false, TctDirection::S2mm, 3},
+    {4, false, TctDirection::S2mm, 4}, {5, false, TctDirection::S2mm, 5},
+    {6, false, TctDirection::S2mm, 6}, {7, false, TctDirection::S2mm, 7},
+    {16, false, TctDirection::Mm2s, 0}, {17, false, TctDirection::Mm2s, 1},
+    {18, false, TctDirection::Mm2s, 2}, {19, false, TctDirection::Mm2s, 3},
+    {20, false, TctDirection::Mm2s, 4}, {22, false, TctDirection::Mm2s, 5},
+    {23, false, TctDirection::Mm2s, 6}, {24, false, TctDirection::Mm2s, 7},
+    {25, false, TctDirection::Mm2s, 8}, {26, false, TctDirection::Mm2s, 9},
+};
+
+} // namespace aie4emu::fw::cert
