@@ -1,4 +1,5 @@
 #include "emu/options.hpp"
+#include "emu/parse_number.hpp"
 
 #include <boost/json/parse.hpp>
 #include <fmt/core.h>
@@ -23,17 +24,10 @@ constexpr unsigned kColumnsPerVf = 3;  // amdxdna aie4_pci.c AIE4_TOTAL_COLUMN
 constexpr unsigned kMaxColumns = 64;
 
 unsigned parse_unsigned(std::string_view what, std::string_view text, unsigned lo, unsigned hi) {
-    unsigned v = 0;
-    int base = 10;
-    std::string_view digits = text;
-    if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-        base = 16;
-        digits.remove_prefix(2);
-    }
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || v < lo || v > hi)
+    auto v = parse_number<unsigned>(text);
+    if (!v || *v < lo || *v > hi)
         throw std::invalid_argument(fmt::format("{} must be a number from {} to {}, not '{}'", what, lo, hi, text));
-    return v;
+    return *v;
 }
 
 void check(const Options& o) {

@@ -2,6 +2,7 @@
 //   aie4ctl [--socket-dir DIR | --socket PATH] COMMAND [key=value ...]
 // Values that parse as integers or true/false are sent as such.
 #include "emu/control/control_server.hpp"
+#include "emu/parse_number.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <fmt/core.h>
@@ -20,16 +21,8 @@ json::value parse_scalar(std::string_view text) {
         return true;
     if (text == "false")
         return false;
-    int64_t v = 0;
-    int base = 10;
-    std::string_view digits = text;
-    if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-        base = 16;
-        digits.remove_prefix(2);
-    }
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
-    if (ec == std::errc() && end == digits.data() + digits.size() && !digits.empty())
-        return v;
+    if (auto v = aie4emu::parse_number<int64_t>(text))
+        return *v;
     return json::string(text);
 }
 
