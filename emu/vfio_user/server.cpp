@@ -206,7 +206,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
     bool read_armed = false;
     bool write_armed = false;
     bool drain_posted = false;
+    bool read_paused = false; // too many reply bytes queued: not reading requests
     bool negotiated = false;
+    int dispatch_depth = 0;   // >0 while a request handler runs
+    std::chrono::milliseconds message_dma_timeout = kMessageDmaTimeout;
 
     // Reader: the message being received (header first, then payload).
     struct Reader {
@@ -298,6 +301,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
                 });
                 return;
             }
+            if (self->sock) { // serve() took the slot while this accept was pending
+                vlog(self->name(), "refusing a second client while one is connected");
+                boost::system::error_code cec;
+                s.close(cec);
+                return;
+            }
             self->begin_session(std::move(s));
         });
     }
@@ -325,7 +334,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         }
         ++gen;
         disconnect_pending = false;
-        read_armed = write_armed = drain_posted = false;
+        read_armed = write_armed = drain_posted = read_paused = false;
         negotiated = false;
         client_max_xfer = p::kDefaultMaxDataXferSize;
         client_max_fds = p::kDefaultMaxMsgFds;
@@ -504,8 +513,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         for (int i = 0; i < kBatch; ++i) {
             if (!sock || disconnect_pending)
                 return;
-            if (out_bytes > kMaxQueuedReplyBytes)
-                return; // flush() resumes us when the client reads its replies
+            if (out_bytes > kMaxQueuedReplyBytes) {
+                read_paused = true; // flush() resumes us when the client reads its replies
+                return;
+            }
             if (!deferred.empty()) {
                 Message m = std::move(deferred.front());
                 deferred.pop_front();
@@ -597,8 +608,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
             if (o.sent == o.bytes.size())
                 out.pop_front();
         }
-        if (out_bytes <= kMaxQueuedReplyBytes && !read_armed)
-            post_drain(); // reading may have paused on a full reply queue
+        if (read_paused && out_bytes <= kMaxQueuedReplyBytes) {
+            read_paused = false;
+            post_drain();
+        }
     }
 
     void arm_write() {
@@ -653,6 +666,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
     // ---- dispatch ----------------------------------------------------------
     void dispatch(Message& m) {
         ++st.messages;
+        ++dispatch_depth;
         try {
             handle(m);
         } catch (const RequestError& e) {
@@ -660,6 +674,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         } catch (const std::exception& e) {
             reply_error(m, EIO, fmt::format("internal error: {}", e.what()));
         }
+        --dispatch_depth;
         // m's destructor closes every fd the handler did not take.
     }
 
@@ -915,7 +930,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
             if (bar.size > 0) {
                 info.flags = p::kRegionFlagRead | p::kRegionFlagWrite;
                 SparseLayout layout = sparse_layout(req.index, bar);
-                if (!layout.areas.empty()) {
+                // The areas need an fd in the reply; a client that takes
+                // none gets the BAR through REGION_READ/WRITE only.
+                if (!layout.areas.empty() && client_max_fds >= 1) {
                     info.flags |= p::kRegionFlagMmap | p::kRegionFlagCaps;
                     info.offset = layout.base;
                     p::CapHeader ch{p::kRegionCapSparseMmap, p::kRegionCapSparseMmapVersion, 0};
@@ -1073,7 +1090,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
             return reply_ok(m);
         }
 
-        // MSI-X
+        // MSI-X (the table size is read live; keep the fd table as large)
+        if (msix_fds.size() < n)
+            msix_fds.resize(n, -1);
         for (uint32_t i = 0; i < req.count; ++i) {
             const unsigned v = req.start + i;
             if (data == p::kIrqSetDataEventfd) {
@@ -1238,7 +1257,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
     }
 
     bool message_dma(bool write, uint64_t addr, uint8_t* buf, size_t len) {
-        const auto deadline = std::chrono::steady_clock::now() + kMessageDmaTimeout;
+        const auto deadline = std::chrono::steady_clock::now() + message_dma_timeout;
         const uint64_t chunk = std::min<uint64_t>(client_max_xfer, kMaxDataXferSize);
         size_t done = 0;
         while (done < len) {
@@ -1318,7 +1337,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
             case ReadStatus::kAgain:
                 if (!wait_fd(POLLIN, deadline)) {
                     vlog(name(), "{} (id {}): no reply within {} ms", command_name(cmd), id,
-                         kMessageDmaTimeout.count());
+                         message_dma_timeout.count());
                     return false;
                 }
                 continue;
@@ -1342,9 +1361,15 @@ void Server::start() { impl_->start(); }
 void Server::stop() { impl_->stop(); }
 void Server::serve(stream::socket connected) { impl_->serve(std::move(connected)); }
 void Server::disconnect_client() {
-    if (impl_->sock)
+    if (!impl_->sock)
+        return;
+    if (impl_->dispatch_depth > 0)
+        impl_->drop_client("disconnected by the host");
+    else
         impl_->teardown("disconnected by the host");
 }
+
+void Server::set_message_dma_timeout(std::chrono::milliseconds timeout) { impl_->message_dma_timeout = timeout; }
 
 ServerStats Server::stats() const {
     ServerStats s = impl_->st;

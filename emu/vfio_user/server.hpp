@@ -3,7 +3,8 @@
 //
 // Threading: everything runs on the io_context passed in (the simulation
 // thread). The function is only called from handlers on that io_context,
-// so no locks. The Server must be destroyed before the io_context.
+// so no locks. The Server must be destroyed before the io_context, and the
+// Function must outlive the Server.
 //
 // Clients: one at a time. While a client is connected the server does not
 // accept(); a second client's connect() succeeds (kernel backlog) but it
@@ -26,9 +27,16 @@
 // to the client, synchronously: the simulation thread blocks (bounded by
 // kMessageDmaTimeout) until the client answers, and client requests that
 // arrive meanwhile are queued and handled afterwards. QEMU answers these
-// from its main loop, so a device that does message-based DMA while QEMU
-// waits on a non-posted region access of the same VM stalls until the
-// timeout; use fd-backed guest memory (the launcher always does).
+// from a main-loop bottom half, but waits for our replies holding the BQL
+// (hw/vfio-user/proxy.c vfio_user_send_wait): message-based DMA while a
+// vCPU waits on a non-posted request stalls both sides until a timeout and
+// the DMA fails. QEMU only sends fd-less maps for ROM-like ranges when
+// guest RAM is a shared memfd backend (the launcher's setup), so the
+// device's ordinary DMA always takes the mmap path.
+//
+// Limits: a client that shrinks a mapped memfd after DMA_MAP can make a
+// later DMA access SIGBUS (the size is checked at map time only). Received
+// MSI-X eventfds are switched to O_NONBLOCK so firing never blocks.
 #pragma once
 
 #include "emu/vfio_user/dma_table.hpp"
@@ -87,8 +95,13 @@ public:
     // connected.
     void serve(boost::asio::local::stream_protocol::socket connected);
 
-    // Drop the current client, if any, as if it had disconnected.
+    // Drop the current client, if any, as if it had disconnected. From
+    // inside a Function callback the drop is deferred to the io_context.
     void disconnect_client();
+
+    // How long message-based DMA waits for the client (default
+    // kMessageDmaTimeout). The simulation thread is blocked meanwhile.
+    void set_message_dma_timeout(std::chrono::milliseconds timeout);
 
     [[nodiscard]] ServerStats stats() const;
     [[nodiscard]] const std::string& socket_path() const;

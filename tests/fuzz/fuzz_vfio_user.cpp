@@ -109,6 +109,8 @@ void run_one(const uint8_t* data, size_t size) {
     asio::io_context io;
     test::FakeFunction fn("fuzz", 8);
     Server server(io, "/nonexistent/fuzz.sock", fn); // never start()ed: socketpair only
+    // This client never answers DMA_READ/WRITE: keep message DMA short.
+    server.set_message_dma_timeout(std::chrono::milliseconds(2));
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         throw std::runtime_error("socketpair");

@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <chrono>
 #include <cstdlib>
 
@@ -25,6 +27,19 @@ int main(int argc, char** argv) {
     fn.cfg[0x0b] = 0x12;
     Server server(io, argv[1], fn);
     server.start();
+    // After the guest firmware ran: one DMA through an fd-backed window
+    // (guest RAM, the real-mode IVT at 0) and one through a message-based
+    // window (the BIOS ROM's reset vector at 0xfffffff0, served by QEMU).
+    boost::asio::steady_timer probe(io, std::chrono::seconds(3));
+    probe.async_wait([&](boost::system::error_code ec) {
+        if (ec || !fn.dma_)
+            return;
+        uint8_t ivt[8] = {}, reset[8] = {};
+        const bool a = fn.dma_->read(0x0, ivt, sizeof(ivt));
+        const bool b = fn.dma_->read(0xfffffff0, reset, sizeof(reset));
+        fmt::print("dma ram@0 ok={} {:02x} {:02x} {:02x} {:02x}; rom@fffffff0 ok={} {:02x} {:02x} {:02x} {:02x}\n", a,
+                   ivt[0], ivt[1], ivt[2], ivt[3], b, reset[0], reset[1], reset[2], reset[3]);
+    });
     io.run_for(std::chrono::seconds(seconds));
     const ServerStats s = server.stats();
     fmt::print("connections={} disconnects={} messages={} errors={} protocol_disconnects={} dma_windows={} "

@@ -426,6 +426,93 @@ TEST_CASE("message-based DMA windows are served with DMA_READ/DMA_WRITE to the c
     CHECK_FALSE(c.request(p::kDeviceGetInfo, bytes_of(p::DeviceInfo{16, 0, 0, 0})).is_error());
 }
 
+TEST_CASE("requests that arrive during message DMA are answered afterwards; a silent client times out",
+          "[vfio_user]") {
+    Fixture f;
+    Client c(f.io, f.server.socket_path());
+    c.handshake();
+    REQUIRE_FALSE(c.request(p::kDmaMap, dma_map_req(0x40000, 0x1000, 0, kRW)).is_error());
+
+    SECTION("a request sent before the DMA reply is queued, then answered") {
+        std::thread t([&] {
+            p::Header req{};
+            size_t got = 0;
+            while (got < sizeof(req)) {
+                ssize_t n = ::recv(c.fd(), reinterpret_cast<uint8_t*>(&req) + got, sizeof(req) - got, 0);
+                if (n <= 0)
+                    return;
+                got += static_cast<size_t>(n);
+            }
+            std::vector<uint8_t> body(req.size - sizeof(req));
+            if (!body.empty() && ::recv(c.fd(), body.data(), body.size(), MSG_WAITALL) != static_cast<ssize_t>(body.size()))
+                return;
+            // A client request overtakes the DMA reply.
+            p::Header info{};
+            info.id = 555;
+            info.command = p::kDeviceGetInfo;
+            info.size = sizeof(info) + sizeof(p::DeviceInfo);
+            std::vector<uint8_t> out;
+            put(out, info);
+            put(out, p::DeviceInfo{16, 0, 0, 0});
+            p::Header rep = req;
+            rep.flags = p::kFlagTypeReply;
+            rep.size = static_cast<uint32_t>(sizeof(rep) + sizeof(p::DmaAccess) + 4);
+            put(out, rep);
+            put(out, p::DmaAccess{0x40010, 4});
+            out.insert(out.end(), {0xde, 0xad, 0xbe, 0xef});
+            (void)::send(c.fd(), out.data(), out.size(), MSG_NOSIGNAL);
+        });
+        uint8_t buf[4] = {};
+        const bool ok = f.fn.dma_->read(0x40010, buf, 4);
+        t.join();
+        CHECK(ok);
+        CHECK(buf[0] == 0xde);
+        CHECK(buf[3] == 0xef);
+        auto r = c.recv();
+        REQUIRE(r);
+        CHECK(r->hdr.id == 555);
+        CHECK_FALSE(r->is_error());
+        CHECK(r->at<p::DeviceInfo>().num_regions == 9);
+    }
+    SECTION("no answer: the DMA fails after the timeout and a late reply is ignored") {
+        f.server.set_message_dma_timeout(std::chrono::milliseconds(30));
+        uint8_t buf[4] = {};
+        const auto t0 = std::chrono::steady_clock::now();
+        CHECK_FALSE(f.fn.dma_->read(0x40010, buf, 4));
+        CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+        CHECK(f.server.stats().dma_faults >= 1);
+        auto req = c.recv(); // the DMA_READ we did not answer
+        REQUIRE(req);
+        CHECK(req->hdr.command == p::kDmaRead);
+        p::Header rep = req->hdr;
+        rep.flags = p::kFlagTypeReply;
+        rep.size = static_cast<uint32_t>(sizeof(rep) + sizeof(p::DmaAccess) + 4);
+        std::vector<uint8_t> late;
+        put(late, rep);
+        put(late, p::DmaAccess{0x40010, 4});
+        late.insert(late.end(), {1, 2, 3, 4});
+        c.send_raw(late);
+        Reply ok = c.request(p::kDeviceGetInfo, bytes_of(p::DeviceInfo{16, 0, 0, 0}));
+        CHECK_FALSE(ok.is_error());
+        CHECK(f.server.stats().connected);
+    }
+}
+
+TEST_CASE("a client that accepts no fds gets BARs without mmap", "[vfio_user]") {
+    Fixture f;
+    Client c(f.io, f.server.socket_path());
+    std::vector<uint8_t> v = bytes_of(p::VersionHead{0, 0});
+    const std::string caps = R"({"capabilities":{"max_msg_fds":0}})";
+    v.insert(v.end(), caps.begin(), caps.end());
+    v.push_back(0);
+    REQUIRE_FALSE(c.request(p::kVersion, v).is_error());
+    Reply r = c.request(p::kDeviceGetRegionInfo, region_info_req(0, 512));
+    REQUIRE_FALSE(r.is_error());
+    CHECK(r.at<p::RegionInfo>().size == 0x10000);
+    CHECK(r.at<p::RegionInfo>().flags == (p::kRegionFlagRead | p::kRegionFlagWrite));
+    CHECK(r.fds.empty());
+}
+
 TEST_CASE("DEVICE_GET_IRQ_INFO reports MSI-X vectors", "[vfio_user]") {
     Fixture f;
     Client c(f.io, f.server.socket_path());
