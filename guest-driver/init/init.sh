@@ -1,0 +1,79 @@
+#!/bin/sh
+# Guest init of aie4emu's test guests (POSIX sh; busybox in the initramfs, the trixie tree's
+# tools in the xrt rootfs). Installed as /init of the initramfs and as /usr/local/sbin/aie4-init
+# of the xrt root image. What it does:
+#   1. mounts proc, sysfs, devtmpfs, debugfs (and tmpfs /tmp, /run)
+#   2. initramfs stage of the xrt variant (kernel cmdline aie4.root=/dev/vda): loads virtio_blk +
+#      ext4, mounts the root image and switch_roots into /usr/local/sbin/aie4-init
+#   3. prints "AIE4-READY uptime=<s>" (the host measures boot time from it)
+#   4. with a script in fw_cfg (QEMU -fw_cfg name=opt/aie4/script,file=FILE): runs it as root with
+#      sh, then prints "AIE4-RESULT rc=<exit status>"
+#      with aie4.shell=1 (or no script): an interactive shell on the console
+#   5. powers the guest off (QEMU runs with -no-reboot, so it exits)
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=${TERM:-linux}
+
+is_mounted() { grep -q "^[^ ]* $1 " /proc/mounts 2>/dev/null; }  # busybox has no mountpoint applet
+is_mounted /proc || mount -t proc proc /proc
+is_mounted /sys || mount -t sysfs sys /sys
+is_mounted /dev || mount -t devtmpfs dev /dev
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+root_dev=
+shell_mode=
+for arg in $(cat /proc/cmdline); do
+    case $arg in
+        aie4.root=*) root_dev=${arg#aie4.root=} ;;
+        aie4.shell=1) shell_mode=1 ;;
+    esac
+done
+
+# ---- stage 1 of the xrt variant: switch into the root image ----
+if [ -n "$root_dev" ] && [ -d /newroot ] && [ "$$" = 1 ]; then
+    modprobe virtio_blk && modprobe ext4 || echo "aie4-init: loading virtio_blk/ext4 failed"
+    i=0
+    while [ ! -b "$root_dev" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+    if mount -o rw "$root_dev" /newroot && [ -x /newroot/usr/local/sbin/aie4-init ]; then
+        mount --move /dev /newroot/dev
+        umount /proc /sys
+        exec switch_root /newroot /usr/local/sbin/aie4-init
+    fi
+    echo "aie4-init: cannot mount $root_dev with /usr/local/sbin/aie4-init on it; staying in the initramfs"
+fi
+
+mkdir -p /tmp /run /sys/kernel/debug
+is_mounted /tmp || mount -t tmpfs tmp /tmp
+is_mounted /run || mount -t tmpfs run /run
+is_mounted /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+[ -e /dev/pts ] || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null; }
+hostname aie4-guest 2>/dev/null
+cd /
+
+modprobe qemu_fw_cfg 2>/dev/null
+script=/sys/firmware/qemu_fw_cfg/by_name/opt/aie4/script/raw
+echo "AIE4-READY uptime=$(uptime_s)s kernel=$(uname -r)"
+
+if [ -r "$script" ] && [ -z "$shell_mode" ]; then
+    cat "$script" >/tmp/aie4-script
+    sh /tmp/aie4-script
+    rc=$?
+    echo "AIE4-RESULT rc=$rc"
+else
+    [ -r "$script" ] && cat "$script" >/tmp/aie4-script && echo "aie4-init: the script is in /tmp/aie4-script (not run: shell mode)"
+    echo "aie4-init: interactive shell; leave with 'exit' or Ctrl-D (the guest then powers off)"
+    export PS1='aie4-guest:\w# '
+    if command -v cttyhack >/dev/null 2>&1; then
+        setsid cttyhack sh -l
+    elif command -v busybox >/dev/null 2>&1; then
+        setsid busybox cttyhack sh -l
+    else
+        setsid sh -l </dev/ttyS0 >/dev/ttyS0 2>&1
+    fi
+fi
+
+echo "aie4-init: powering off (uptime $(uptime_s)s)"
+sync
+poweroff -f 2>/dev/null
+busybox poweroff -f 2>/dev/null
+echo o >/proc/sysrq-trigger
+sleep 10

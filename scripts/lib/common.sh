@@ -1,0 +1,74 @@
+# Shared by ./aie4, emu/aie4-qemu and guest-driver/image/*: paths, progress output, the trixie
+# tree (where it lives in the cache, how to run its programs without chroot). Sourced, not run.
+# Callers set `set -euo pipefail` themselves.
+
+AIE4_ROOT=${AIE4_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# Everything derived from Debian packages lives outside the repo (shared by every checkout).
+AIE4_CACHE=${AIE4EMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aie4emu}
+# Meson build dir: the device process, aie4-mkfw, the guest programs; guest images go in its guest-image/.
+AIE4_BUILD=${AIE4EMU_BUILD:-$AIE4_ROOT/build}
+AIE4_BUILD_ASAN=${AIE4EMU_BUILD_ASAN:-$AIE4_ROOT/build-asan}
+AIE4_IMAGE_DIR=${AIE4EMU_IMAGE_DIR:-$AIE4_BUILD/guest-image}
+
+# ---- the trixie tree --------------------------------------------------------------------------
+# Guest kernel version shipped by trixie-backports (linux-binary/linux-modules packages).
+AIE4_KVER=7.3.4+deb13-amd64
+# Packages of the tree: QEMU >= 10.1 (vfio-user-pci), the guest kernel + modules, busybox for the
+# initramfs, kmod/xz for the module closure, XRT userspace for the xrt rootfs variant.
+AIE4_TREE_PACKAGES=(qemu-system-x86 "linux-binary-$AIE4_KVER" "linux-modules-$AIE4_KVER" kmod busybox-static
+                    xz-utils zstd libxrt2 libxrt-npu2 libxrt-utils libxrt-utils-npu)
+AIE4_TREE_SUITE=trixie
+AIE4_TREE_DEFAULT_RELEASE=trixie-backports
+# Bump when the way the tree is built changes (hook, variant, layout), so old caches are not reused.
+AIE4_TREE_FORMAT=1
+
+aie4_tree_key() {
+    printf '%s\n' "format=$AIE4_TREE_FORMAT" "suite=$AIE4_TREE_SUITE" "release=$AIE4_TREE_DEFAULT_RELEASE" \
+        "${AIE4_TREE_PACKAGES[@]}" | sha256sum | cut -c1-16
+}
+AIE4_TREE_KEY=$(aie4_tree_key)
+AIE4_TREE_CACHE=$AIE4_CACHE/tree-$AIE4_TREE_KEY     # root/ tree.tar.zst versions.txt vmlinux
+AIE4_TREE=${AIE4EMU_TREE:-$AIE4_TREE_CACHE/root}
+AIE4_TREE_TARBALL=$AIE4_TREE_CACHE/tree.tar.zst
+AIE4_TREE_VERSIONS=$AIE4_TREE_CACHE/versions.txt
+AIE4_VMLINUX=$AIE4_TREE_CACHE/vmlinux
+AIE4_TREE_MODULES=$AIE4_TREE/usr/lib/modules/$AIE4_KVER
+
+# The tree is complete when its versions file (written last by setup) exists.
+aie4_tree_ready() { [ -s "$AIE4_TREE_VERSIONS" ] && [ -x "$AIE4_TREE/usr/bin/qemu-system-x86_64" ] && [ -s "$AIE4_VMLINUX" ]; }
+
+# Runs a program of the tree on the host through the tree's own dynamic loader: no chroot, no
+# mounts, no root. aie4_tree_run [--argv0 NAME] /usr/bin/PROG ARGS...
+aie4_tree_run() {
+    local argv0=()
+    if [ "${1:-}" = --argv0 ]; then argv0=(--argv0 "$2"); shift 2; fi
+    local prog=$1; shift
+    "$AIE4_TREE/lib64/ld-linux-x86-64.so.2" --library-path "$AIE4_TREE/usr/lib/x86_64-linux-gnu" \
+        "${argv0[@]}" "$AIE4_TREE$prog" "$@"
+}
+
+# ---- output -----------------------------------------------------------------------------------
+aie4_now() { date +%s.%N; }
+aie4_elapsed() { awk -v a="$1" -v b="$(aie4_now)" 'BEGIN{printf "%.1f", b-a}'; }
+# One progress line per step: "[aie4] what (1.2 s)". Goes to stderr so that stdout stays the
+# guest console / the test summary.
+aie4_step() { printf '[aie4] %s\n' "$*" >&2; }
+aie4_warn() { printf '[aie4] warning: %s\n' "$*" >&2; }
+aie4_die() { printf 'aie4: error: %s\n' "$*" >&2; exit 1; }
+
+# ---- QEMU -------------------------------------------------------------------------------------
+# A host qemu-system-x86_64 is used when it is >= 10.1 and has vfio-user-pci; else the tree's.
+aie4_host_qemu_ok() {
+    local q v major minor
+    q=$(command -v qemu-system-x86_64 2>/dev/null) || return 1
+    v=$("$q" --version 2>/dev/null | sed -nE '1s/.*version ([0-9]+)\.([0-9]+).*/\1 \2/p')
+    read -r major minor <<<"$v"
+    [ -n "${major:-}" ] || return 1
+    { [ "$major" -gt 10 ] || { [ "$major" -eq 10 ] && [ "$minor" -ge 1 ]; }; } || return 1
+    "$q" -device help 2>/dev/null | grep -q '"vfio-user-pci"'
+}
+
+# TCG unless /dev/kvm can really run a stock kernel: kvm_pvm (this cloud VM kind) cannot.
+aie4_accel() {
+    if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then echo kvm; else echo tcg; fi
+}
