@@ -1,0 +1,363 @@
+// aie4emu: one process = one emulated AIE4 NPU.
+//
+// Builds the tile array, the firmware stub and the npu3 device, serves the
+// PF and every enabled VF on its own vfio-user socket and answers the JSON
+// control socket. Everything runs on one io_context (the simulation thread),
+// so device state needs no locks and a run is deterministic.
+//
+//   aie4emu --socket-dir DIR [options]     (aie4emu --help)
+//
+// Files in DIR: pf.sock, vf<k>.sock (while VF k is enabled), control.sock,
+// aie4emu.pid. The line "aie4emu: ready" on stdout says every socket
+// listens; launchers wait for it.
+#include "emu/control/control_server.hpp"
+#include "emu/options.hpp"
+#include "emu/vfio_user/server.hpp"
+#include "firmware-stub/firmware.hpp"
+#include "hw/aie/array.hpp"
+#include "hw/npu3/device.hpp"
+#include "hw/pcie/log.hpp"
+#include "hw/sim/log.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
+#include <fmt/core.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace aie4emu {
+namespace {
+
+constexpr const char* kVersion = "aie4emu 0.2";
+
+std::string function_name(npu3::FunctionIndex fn) {
+    return fn == npu3::kPf ? "pf" : fmt::format("vf{}", fn - 1);
+}
+
+// "pf" | "vfN" -> function index, within the device's functions.
+npu3::FunctionIndex parse_function(const json::object& req, unsigned total_vfs) {
+    auto it = req.find("fn");
+    if (it == req.end() || !it->value().is_string())
+        throw control::CommandError("\"fn\" must be \"pf\" or \"vfN\"");
+    std::string name(it->value().as_string());
+    if (name == "pf")
+        return npu3::kPf;
+    if (name.size() > 2 && name.rfind("vf", 0) == 0) {
+        unsigned k = 0;
+        for (char c : name.substr(2)) {
+            if (c < '0' || c > '9')
+                throw control::CommandError(fmt::format("bad function name '{}'", name));
+            k = k * 10 + static_cast<unsigned>(c - '0');
+            if (k > 64)
+                break;
+        }
+        if (k < total_vfs)
+            return npu3::vf_index(k);
+    }
+    throw control::CommandError(fmt::format("no function '{}' (pf, vf0..vf{})", name,
+                                            total_vfs ? total_vfs - 1 : 0));
+}
+
+json::object server_stats(const vfio_user::Server& server) {
+    auto s = server.stats();
+    return json::object{{"socket", server.socket_path()},
+                        {"connected", s.connected},
+                        {"connections", s.connections},
+                        {"messages", s.messages},
+                        {"errors", s.errors},
+                        {"protocol_disconnects", s.protocol_disconnects},
+                        {"dma_windows", s.dma_windows},
+                        {"dma_faults", s.dma_faults},
+                        {"irqs_fired", s.irqs_fired},
+                        {"irqs_dropped", s.irqs_dropped}};
+}
+
+// The whole emulated NPU and its sockets.
+class Emulator {
+public:
+    Emulator(asio::io_context& io, const Options& opts)
+        : io_(io), opts_(opts), geometry_(make_geometry(opts)), array_(geometry_),
+          firmware_(make_firmware_config(geometry_)),
+          device_(make_device_config(opts), firmware_, &array_),
+          control_(io, (fs::path(opts.socket_dir) / "control.sock").string()) {
+        device_.set_defer_handler([this](std::function<void()> work) { asio::post(io_, std::move(work)); });
+        device_.set_clock([this] { return array_.now(); });
+        // Traces are bounded per function, so they are always on: a test can
+        // ask for a probe sequence after the fact.
+        for (unsigned fn = 0; fn <= opts.total_vfs; ++fn)
+            device_.function_trace(fn).set_enabled(true);
+        device_.set_vf_observer([this](unsigned vf, pcie::Function* fn) { on_vf(vf, fn); });
+        if (!opts.array_trace.empty())
+            array_.trace().set_enabled(true);
+        add_commands();
+    }
+
+    ~Emulator() { shutdown(); }
+
+    void start() {
+        servers_[npu3::kPf] = make_server(npu3::kPf, device_.pf());
+        if (opts_.vfs > 0) {
+            uint32_t status = device_.enable_vfs(opts_.vfs);
+            if (status != 0)
+                throw std::runtime_error(fmt::format("enabling {} VFs failed: status 0x{:08x}", opts_.vfs, status));
+        }
+        control_.start();
+    }
+
+    void shutdown() {
+        if (down_)
+            return;
+        down_ = true;
+        control_.stop();
+        servers_.clear();
+        if (!opts_.array_trace.empty()) {
+            std::string error;
+            if (!array_.trace().write_file(opts_.array_trace, &error))
+                fmt::print(stderr, "aie4emu: writing the array trace {} failed: {}\n", opts_.array_trace, error);
+            else
+                fmt::print(stderr, "aie4emu: array trace written to {}\n", opts_.array_trace);
+        }
+    }
+
+private:
+    static aie::Geometry make_geometry(const Options& o) {
+        aie::Geometry g;
+        g.columns = static_cast<uint16_t>(o.columns);
+        return g;
+    }
+    static fw::FirmwareConfig make_firmware_config(const aie::Geometry& g) {
+        fw::FirmwareConfig c;
+        c.geometry = g;
+        return c;
+    }
+    static npu3::DeviceConfig make_device_config(const Options& o) {
+        npu3::DeviceConfig c;
+        c.identity = o.identity;
+        c.total_vfs = o.total_vfs;
+        c.trap_all = o.trap_all;
+        c.test_revision_override = o.revision;
+        return c;
+    }
+
+    std::string socket_path(npu3::FunctionIndex fn) const {
+        return (fs::path(opts_.socket_dir) / (function_name(fn) + ".sock")).string();
+    }
+
+    std::unique_ptr<vfio_user::Server> make_server(npu3::FunctionIndex fn, pcie::Function& function) {
+        auto server = std::make_unique<vfio_user::Server>(io_, socket_path(fn), function);
+        server->start();
+        AIE4_LOG(control, function_name(fn), array_.now(), "serving on {}", server->socket_path());
+        return server;
+    }
+
+    void on_vf(unsigned vf, pcie::Function* fn) {
+        const auto index = npu3::vf_index(vf);
+        if (fn) {
+            try {
+                servers_[index] = make_server(index, *fn);
+            } catch (const std::exception& e) {
+                fmt::print(stderr, "aie4emu: cannot serve vf{}: {}\n", vf, e.what());
+            }
+        } else {
+            servers_.erase(index);
+        }
+    }
+
+    void add_commands() {
+        control_.add_command("status", "device identity, VFs, firmware state, per-function sockets",
+                             [this](const json::object&) { return status(); });
+        control_.add_command("vfs", "count=N: enable N VFs (0 disables), as a host does before handing VFs to VMs",
+                             [this](const json::object& req) {
+                                 auto it = req.find("count");
+                                 if (it == req.end() || !it->value().is_int64() || it->value().as_int64() < 0 ||
+                                     it->value().as_int64() > opts_.total_vfs)
+                                     throw control::CommandError(
+                                         fmt::format("count must be an integer from 0 to {}", opts_.total_vfs));
+                                 uint32_t st = device_.enable_vfs(static_cast<unsigned>(it->value().as_int64()));
+                                 if (st != 0)
+                                     throw control::CommandError(fmt::format("refused: status 0x{:08x}", st));
+                                 return json::object{{"enabled_vfs", device_.enabled_vfs()}};
+                             });
+        control_.add_command("trace", "fn=pf|vfN [clear=true]: recorded MMIO accesses and firmware events",
+                             [this](const json::object& req) {
+                                 auto fn = parse_function(req, opts_.total_vfs);
+                                 auto& trace = device_.function_trace(fn);
+                                 json::array lines;
+                                 for (auto& l : trace.lines())
+                                     lines.emplace_back(l);
+                                 json::object reply{{"fn", function_name(fn)},
+                                                    {"dropped", trace.dropped()},
+                                                    {"lines", std::move(lines)}};
+                                 auto clear = req.find("clear");
+                                 if (clear != req.end() && clear->value().is_bool() && clear->value().as_bool())
+                                     trace.clear();
+                                 return reply;
+                             });
+        control_.add_command("stats", "vfio-user counters per function and array counters",
+                             [this](const json::object&) { return stats(); });
+        control_.add_command("log", "categories=a,b|all|none: switch log categories",
+                             [](const json::object& req) {
+                                 auto it = req.find("categories");
+                                 if (it == req.end() || !it->value().is_string())
+                                     throw control::CommandError("\"categories\" must be a string");
+                                 std::string list(it->value().as_string());
+                                 if (list == "none") {
+                                     log::disable_all();
+                                 } else if (!log::enable(list)) {
+                                     throw control::CommandError(fmt::format("unknown category in '{}'", list));
+                                 }
+                                 return json::object{};
+                             });
+        control_.add_command("disconnect", "fn=pf|vfN: drop that function's vfio-user client",
+                             [this](const json::object& req) {
+                                 auto fn = parse_function(req, opts_.total_vfs);
+                                 auto it = servers_.find(fn);
+                                 if (it == servers_.end())
+                                     throw control::CommandError(fmt::format("{} is not enabled", function_name(fn)));
+                                 it->second->disconnect_client();
+                                 return json::object{};
+                             });
+        control_.add_command("shutdown", "stop the emulator (sockets removed)", [this](const json::object&) {
+            asio::post(io_, [this] {
+                shutdown();
+                io_.stop();
+            });
+            return json::object{};
+        });
+    }
+
+    json::object status() {
+        json::object functions;
+        for (auto& [fn, server] : servers_)
+            functions[function_name(fn)] = server_stats(*server);
+        const auto& psp = firmware_.psp_state();
+        return json::object{
+            {"version", kVersion},
+            {"pid", static_cast<int64_t>(::getpid())},
+            {"identity", fmt::format("{:04x}:{:04x}", device_.identity().vendor_id, device_.identity().pf_device_id)},
+            {"vf_identity", fmt::format("{:04x}:{:04x}", device_.identity().vendor_id, device_.identity().vf_device_id)},
+            {"revision", fmt::format("0x{:02x}", device_.revision())},
+            {"columns", geometry_.columns},
+            {"total_vfs", device_.total_vfs()},
+            {"enabled_vfs", device_.enabled_vfs()},
+            {"firmware",
+             json::object{{"powered", firmware_.powered()},
+                          {"running", psp.running},
+                          {"fw_build_id", psp.fw_build_id},
+                          {"cert_build_id", psp.cert_build_id},
+                          {"vf_count", firmware_.vf_count()},
+                          {"suspended", firmware_.suspended()}}},
+            {"array_cycles", array_.now()},
+            {"functions", std::move(functions)}};
+    }
+
+    json::object stats() {
+        json::object functions;
+        for (auto& [fn, server] : servers_)
+            functions[function_name(fn)] = server_stats(*server);
+        json::object counters;
+        for (const auto& [name, value] : array_.counters().snapshot())
+            counters[name] = value;
+        return json::object{{"functions", std::move(functions)},
+                            {"array_cycles", array_.now()},
+                            {"array_counters", std::move(counters)}};
+    }
+
+    asio::io_context& io_;
+    Options opts_;
+    aie::Geometry geometry_;
+    aie::Array array_;
+    fw::Firmware firmware_;
+    npu3::Device device_;
+    control::ControlServer control_;
+    std::map<npu3::FunctionIndex, std::unique_ptr<vfio_user::Server>> servers_;
+    bool down_ = false;
+};
+
+int run(const Options& opts) {
+    std::error_code ec;
+    fs::create_directories(opts.socket_dir, ec);
+    if (ec) {
+        fmt::print(stderr, "aie4emu: error: cannot create the socket folder {}: {}\n", opts.socket_dir, ec.message());
+        return 1;
+    }
+    if (!opts.log.empty() && !log::enable(opts.log))
+        fmt::print(stderr, "aie4emu: warning: unknown log category in '{}' (known: see --help)\n", opts.log);
+    // hw/pcie logs through its own seam; route it into the shared logger.
+    pcie::set_log_sink([](std::string_view fn, std::string_view msg) {
+        if (log::on(log::Category::pcie))
+            log::write(log::Category::pcie, fn, 0, msg);
+    });
+    // A vanished client must not kill the process on write.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    asio::io_context io;
+    Emulator emulator(io, opts);
+    emulator.start();
+
+    const auto pidfile = fs::path(opts.socket_dir) / "aie4emu.pid";
+    {
+        std::ofstream out(pidfile);
+        out << ::getpid() << '\n';
+    }
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& error, int signo) {
+        if (error)
+            return;
+        fmt::print(stderr, "aie4emu: signal {}, shutting down\n", signo);
+        emulator.shutdown();
+        io.stop();
+    });
+
+    fmt::print("aie4emu: ready (socket dir {})\n", opts.socket_dir);
+    std::fflush(stdout);
+    io.run();
+    emulator.shutdown();
+    fs::remove(pidfile, ec);
+    return 0;
+}
+
+} // namespace
+} // namespace aie4emu
+
+int main(int argc, char** argv) {
+    using namespace aie4emu;
+    bool help = false, version = false;
+    Options opts;
+    try {
+        opts = parse_options(argc, argv, help, version);
+    } catch (const std::invalid_argument& e) {
+        fmt::print(stderr, "aie4emu: error: {}\n", e.what());
+        return 2;
+    }
+    if (help) {
+        fmt::print("{}", usage_text());
+        return 0;
+    }
+    if (version) {
+        fmt::print("{}\n", kVersion);
+        return 0;
+    }
+    try {
+        return run(opts);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "aie4emu: error: {}\n", e.what());
+        return 1;
+    }
+}
