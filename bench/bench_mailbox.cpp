@@ -27,6 +27,7 @@
 #include "hw/npu3/npu3_regs.hpp"
 #include "hw/pcie/pci_regs.hpp"
 #include "tests/unit/firmware/host_mailbox.hpp"
+#include "tests/unit/firmware/npu3_host.hpp"
 
 using namespace aie4emu;
 using namespace aie4emu::fw;
@@ -38,58 +39,6 @@ namespace {
 constexpr uint64_t kFwAddr = FakeDevice::kGuestBase + 0x10000;
 constexpr uint64_t kCertAddr = FakeDevice::kGuestBase + 0x80000;
 constexpr uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
-
-// The guest as seen through a real pcie::Function.
-class FunctionBus final : public HostBus {
-public:
-    explicit FunctionBus(pcie::Function& fn) : fn_(fn) {}
-    uint32_t bar0_read32(uint32_t off) override { return static_cast<uint32_t>(fn_.bar_read(regs::kMboxBar, off, 4)); }
-    void bar0_write32(uint32_t off, uint32_t v) override { fn_.bar_write(regs::kMboxBar, off, 4, v); }
-    void bar2_read(uint32_t off, void* dst, size_t len) override
-    {
-        auto* d = static_cast<uint8_t*>(dst);
-        for (size_t i = 0; i < len; i += 4) {
-            const auto v = static_cast<uint32_t>(fn_.bar_read(regs::kSramBar, off + i, 4));
-            std::memcpy(d + i, &v, std::min<size_t>(4, len - i));
-        }
-    }
-    void bar2_write(uint32_t off, const void* src, size_t len) override
-    {
-        const auto* s = static_cast<const uint8_t*>(src);
-        for (size_t i = 0; i < len; i += 4) {
-            uint32_t v = 0;
-            std::memcpy(&v, s + i, std::min<size_t>(4, len - i));
-            fn_.bar_write(regs::kSramBar, off + i, 4, v);
-        }
-    }
-
-private:
-    pcie::Function& fn_;
-};
-
-// What the guest's pcim_enable_device + pci_set_master + pci_alloc_irq_vectors
-// do to config space, and an interrupt sink that counts deliveries.
-class CountingSink final : public pcie::InterruptSink {
-public:
-    void msix_fire(unsigned) override { ++fired; }
-    uint64_t fired = 0;
-};
-
-void enable_function(pcie::Function& fn, pcie::DmaSpace* dma, pcie::InterruptSink* irq)
-{
-    namespace pr = pcie::regs;
-    fn.attach(dma, irq);
-    fn.config_write(pr::kCommand, 2, pr::kCommandMemory | pr::kCommandMaster);
-    uint32_t cap = fn.config_read(pr::kCapabilityList, 1);
-    for (unsigned guard = 0; cap != 0 && guard < 48; ++guard) {
-        if (fn.config_read(cap, 1) == pr::kCapIdMsix) {
-            const uint32_t ctl = fn.config_read(cap + pr::kMsixFlags, 2);
-            fn.config_write(cap + pr::kMsixFlags, 2, (ctl | pr::kMsixFlagsEnable) & ~uint32_t{pr::kMsixFlagsMaskAll});
-            return;
-        }
-        cap = fn.config_read(cap + 1, 1);
-    }
-}
 
 struct Stats {
     double median_us = 0, p99_us = 0, mean_us = 0, min_us = 0, max_us = 0;
@@ -168,14 +117,6 @@ void bench_fake(unsigned n)
     report("fake", "VF AIE_TILE_INFO (20/64 B)", n, run(vf, pump, msg::Opcode::aie_tile_info, msg::TileInfoReq{0}, n));
 }
 
-// Guest memory for the real device's PSP reads.
-class VectorDma final : public pcie::DmaSpace {
-public:
-    FakeDma mem{FakeDevice::kGuestBase, FakeDevice::kGuestSize};
-    bool read(uint64_t a, void* d, size_t n) override { return mem.read(a, d, n); }
-    bool write(uint64_t a, const void* s, size_t n) override { return mem.write(a, s, n); }
-};
-
 void bench_npu3(unsigned n)
 {
     Firmware firmware;
@@ -190,29 +131,9 @@ void bench_npu3(unsigned n)
     const auto cert = image::build_image(image::ImageKind::cert, 1, image::kDefaultPayloadSize);
     dma.mem.put(kFwAddr, npu);
     dma.mem.put(kCertAddr, cert);
-    auto smu = [&](uint32_t cmd) {
-        pf_fn.bar_write(regs::kSmuBar, regs::kSmuResp, 4, 0);
-        pf_fn.bar_write(regs::kSmuBar, regs::kSmuArg, 4, 0);
-        pf_fn.bar_write(regs::kSmuBar, regs::kSmuCmd, 4, cmd);
-        pf_fn.bar_write(regs::kSmuBar, regs::kSmuIntr, 4, 0);
-        pf_fn.bar_write(regs::kSmuBar, regs::kSmuIntr, 4, regs::kSmuKick);
-        return static_cast<uint32_t>(pf_fn.bar_read(regs::kSmuBar, regs::kSmuResp, 4));
-    };
-    auto psp_exec = [&](uint32_t cmd, uint32_t a0, uint32_t a1, uint32_t a2) {
-        pf_fn.bar_write(regs::kPspBar, regs::kPspCmd, 4, cmd);
-        pf_fn.bar_write(regs::kPspBar, regs::kPspArg0, 4, a0);
-        pf_fn.bar_write(regs::kPspBar, regs::kPspArg1, 4, a1);
-        pf_fn.bar_write(regs::kPspBar, regs::kPspCmd, 4, a2 | cmd << regs::kPspCmdShift);
-        pf_fn.bar_write(regs::kPspBar, regs::kPspIntr, 4, 0);
-        pf_fn.bar_write(regs::kPspBar, regs::kPspIntr, 4, regs::kPspNotifyIntr);
-        return static_cast<uint32_t>(pf_fn.bar_read(regs::kPspBar, regs::kPspResp, 4));
-    };
-    const bool booted = smu(regs::kSmuPowerOff) == 1 && smu(regs::kSmuPowerOn) == 1 &&
-                        psp_exec(regs::kPspValidate, static_cast<uint32_t>(kFwAddr), 0,
-                                 align_up(static_cast<uint32_t>(npu.size()), psp::kFwAlign)) == 0 &&
-                        psp_exec(regs::kPspValidateCert, static_cast<uint32_t>(kCertAddr), 0,
-                                 align_up(static_cast<uint32_t>(cert.size()), psp::kCertAlign)) == 0 &&
-                        psp_exec(regs::kPspStart, regs::kPspStartCopyFw, 0, 0) == 0 && device.enable_vfs(1) == 0;
+    const bool booted = boot_pf(pf_fn, kFwAddr, align_up(static_cast<uint32_t>(npu.size()), psp::kFwAlign),
+                                kCertAddr, align_up(static_cast<uint32_t>(cert.size()), psp::kCertAlign)) &&
+                        device.enable_vfs(1) == 0;
     if (!booted || device.vf(0) == nullptr) {
         fmt::print(stderr, "bench-mailbox: npu3 boot failed\n");
         std::exit(1);
