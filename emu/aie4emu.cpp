@@ -13,6 +13,7 @@
 #include "emu/control/control_server.hpp"
 #include "emu/options.hpp"
 #include "emu/vfio_user/server.hpp"
+#include "firmware-stub/cert/cert.hpp"
 #include "firmware-stub/firmware.hpp"
 #include "hw/aie/array.hpp"
 #include "hw/npu3/device.hpp"
@@ -92,7 +93,8 @@ class Emulator {
 public:
     Emulator(asio::io_context& io, const Options& opts)
         : io_(io), opts_(opts), geometry_(make_geometry(opts)), array_(geometry_),
-          firmware_(make_firmware_config(geometry_)),
+          firmware_(make_firmware_config(geometry_), make_cert(opts)),
+          cert_(dynamic_cast<fw::cert::Cert&>(firmware_.command_processor())),
           device_(make_device_config(opts), firmware_, &array_),
           control_(io, (fs::path(opts.socket_dir) / "control.sock").string()) {
         device_.set_defer_handler([this](std::function<void()> work) { asio::post(io_, std::move(work)); });
@@ -144,6 +146,26 @@ private:
         fw::FirmwareConfig c;
         c.geometry = g;
         return c;
+    }
+    // CERT runs a context's control code on the columns of the partition the
+    // context was created on (absolute columns: the VF's slice plus the
+    // partition's offset), asked of the firmware at each command.
+    std::unique_ptr<fw::CommandProcessor> make_cert(const Options& o) {
+        fw::cert::CertConfig c;
+        c.umq_mirror = o.umq_mirror;
+        c.partition_columns = [this](const fw::HwContext& ctx) -> std::optional<fw::cert::ColumnRange> {
+            if (ctx.fn == npu3::kPf)
+                return std::nullopt;
+            fw::VfResources* vf = firmware_.vf(ctx.fn - 1);
+            if (!vf)
+                return std::nullopt;
+            for (const auto& p : vf->partitions())
+                if (p.id == ctx.partition_id)
+                    return fw::cert::ColumnRange{static_cast<uint16_t>(p.col_start),
+                                                 static_cast<uint16_t>(p.col_count)};
+            return std::nullopt;
+        };
+        return std::make_unique<fw::cert::Cert>(std::move(c));
     }
     static npu3::DeviceConfig make_device_config(const Options& o) {
         npu3::DeviceConfig c;
@@ -232,6 +254,8 @@ private:
                                  it->second->disconnect_client();
                                  return json::object{};
                              });
+        control_.add_command("commands", "[last=N]: the last N commands CERT ran (state, cycles, error) and per-context totals",
+                             [this](const json::object& req) { return commands(req); });
         control_.add_command("shutdown", "stop the emulator (sockets removed)", [this](const json::object&) {
             asio::post(io_, [this] {
                 shutdown();
@@ -266,6 +290,38 @@ private:
             {"functions", std::move(functions)}};
     }
 
+    json::object commands(const json::object& req) {
+        size_t last = 16;
+        if (auto it = req.find("last"); it != req.end()) {
+            if (!it->value().is_int64() || it->value().as_int64() < 0)
+                throw control::CommandError("last must be a non-negative integer");
+            last = static_cast<size_t>(it->value().as_int64());
+        }
+        json::array records;
+        const auto& history = cert_.history();
+        for (size_t i = history.size() > last ? history.size() - last : 0; i < history.size(); ++i) {
+            const auto& r = history[i];
+            records.emplace_back(json::object{{"fn", function_name(r.fn)},
+                                              {"context", r.context_id},
+                                              {"seq", r.seq},
+                                              {"opcode", r.opcode},
+                                              {"state", r.state},
+                                              {"start_cycle", r.start_cycle},
+                                              {"cycles", r.cycles()},
+                                              {"ops", r.ops},
+                                              {"pages", r.pages},
+                                              {"error", r.error}});
+        }
+        json::array contexts;
+        for (const auto& c : cert_.all_context_stats())
+            contexts.emplace_back(json::object{{"fn", function_name(c.fn)},
+                                               {"context", c.context_id},
+                                               {"commands", c.commands},
+                                               {"completed", c.completed},
+                                               {"errors", c.errors}});
+        return json::object{{"commands", std::move(records)}, {"contexts", std::move(contexts)}};
+    }
+
     json::object stats() {
         json::object functions;
         for (auto& [fn, server] : servers_)
@@ -273,8 +329,12 @@ private:
         json::object counters;
         for (const auto& [name, value] : array_.counters().snapshot())
             counters[name] = value;
+        json::object cert;
+        for (const auto& [name, value] : cert_.counters().snapshot())
+            cert[name] = value;
         return json::object{{"functions", std::move(functions)},
                             {"array_cycles", array_.now()},
+                            {"cert_counters", std::move(cert)},
                             {"array_counters", std::move(counters)}};
     }
 
@@ -283,6 +343,7 @@ private:
     aie::Geometry geometry_;
     aie::Array array_;
     fw::Firmware firmware_;
+    fw::cert::Cert& cert_;
     npu3::Device device_;
     control::ControlServer control_;
     std::map<npu3::FunctionIndex, std::unique_ptr<vfio_user::Server>> servers_;

@@ -18,7 +18,9 @@ public:
     // Once, when the firmware is bound to the device.
     virtual void bind(npu3::DeviceServices& device) = 0;
     // The host wrote `value` at `offset` of the doorbell page of `context`
-    // (an active context). Runs on the simulation thread.
+    // (an active context). Runs on the simulation thread. `context` stays valid
+    // (the firmware keeps it in a node-stable map) until on_context_destroyed
+    // for it returns; a processor may keep the reference until then.
     virtual void on_doorbell(HwContext& context, uint32_t offset, uint32_t value) = 0;
     // `context` is being destroyed: stop all DMA and interrupts for it before
     // returning (interface doc §5.1 DESTROY_HW_CONTEXT).

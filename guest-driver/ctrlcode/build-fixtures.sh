@@ -1,6 +1,8 @@
-#!/bin/sh
-# Regenerate the control-code fixtures in tests/fixtures/ctrlcode/ from the hand-written
-# sources in guest-driver/ctrlcode/*.asm with the REAL Debian aiebu-asm 2.25 (-t aie4).
+#!/bin/bash
+# Regenerate the control-code fixtures with the REAL Debian aiebu-asm 2.25 (-t aie4):
+#   guest-driver/ctrlcode/*.asm -> tests/fixtures/ctrlcode/   (what the guest programs submit)
+#   tests/fixtures/cert/*.asm   -> tests/fixtures/cert/       (CERT executor test cases)
+# and the GEMM data of tests/fixtures/ctrlcode/ (gemm.in0.bin, gemm.in1.bin, gemm.expected.bin).
 #
 #   build-fixtures.sh           regenerate (then review and commit the diff)
 #   build-fixtures.sh --check   regenerate into a temporary directory and compare
@@ -9,22 +11,26 @@
 # code: 8 KiB pages back to back, as the device fetches it) and NAME.rela.txt (argument
 # relocations: uc, page, r_offset, offset in NAME.ucU.bin, type, symbol).
 #
-# aiebu-asm runs from the setup's Debian trixie tree through that tree's dynamic loader:
-#   TREE=${AIE4EMU_TREE:-${AIE4EMU_CACHE:-$HOME/.cache/aie4emu}/tree}
-# falling back to /root/scratch/feas/trixie. The extractor (aie4-ctrlcode) is taken from
-# $AIE4_CTRLCODE, or compiled from guest-driver/ on the fly with $CXX (default g++).
-set -eu
+# aiebu-asm runs from the setup's Debian trixie tree through that tree's dynamic loader. The
+# tree is $AIE4_TREE of scripts/lib/common.sh (honours $AIE4EMU_TREE / $AIE4EMU_CACHE) when that
+# file exists and the tree has aiebu-asm; else /root/scratch/feas/trixie. Exit 77 if none has it.
+# The extractor (aie4-ctrlcode) is taken from $AIE4_CTRLCODE, or compiled from guest-driver/ on
+# the fly with $CXX (default g++).
+set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-out_dir="$repo/tests/fixtures/ctrlcode"
 check=0
 [ "${1:-}" = "--check" ] && check=1
 
-tree="${AIE4EMU_TREE:-${AIE4EMU_CACHE:-$HOME/.cache/aie4emu}/tree}"
-[ -x "$tree/usr/bin/aiebu-asm" ] || tree=/root/scratch/feas/trixie
+tree=""
+if [ -f "$repo/scripts/lib/common.sh" ]; then
+    # shellcheck source=/dev/null
+    tree=$(AIE4_ROOT="$repo" bash -c '. "$1" >/dev/null 2>&1; printf %s "${AIE4_TREE:-}"' _ "$repo/scripts/lib/common.sh" || true)
+fi
+[ -n "$tree" ] && [ -x "$tree/usr/bin/aiebu-asm" ] || tree=/root/scratch/feas/trixie
 if [ ! -x "$tree/usr/bin/aiebu-asm" ]; then
-    echo "build-fixtures: no aiebu-asm in \$AIE4EMU_TREE, the setup cache tree or /root/scratch/feas/trixie" >&2
+    echo "build-fixtures: no aiebu-asm in \$AIE4_TREE (scripts/lib/common.sh) or /root/scratch/feas/trixie" >&2
     exit 77
 fi
 aiebu_asm() {
@@ -44,33 +50,65 @@ if [ -z "$extractor" ]; then
     extractor="$work/aie4-ctrlcode"
 fi
 
-dest="$out_dir"
-if [ $check -eq 1 ]; then
-    dest="$work/out"
-fi
-mkdir -p "$dest"
-
-for src in "$here"/*.asm; do
-    name=$(basename "$src" .asm)
-    aiebu_asm -t aie4 -c "$src" -o "$dest/$name.elf" >"$work/$name.log" 2>&1 || {
-        cat "$work/$name.log" >&2
-        echo "build-fixtures: aiebu-asm failed on $src" >&2
-        exit 1
-    }
-    rm -f "$dest/$name".uc*.bin
-    "$extractor" extract "$dest/$name.elf" "$dest/$name"
-    echo "build-fixtures: $name: $(ls "$dest/$name".uc*.bin | wc -l) uC image(s)"
-done
-
-if [ $check -eq 1 ]; then
-    status=0
-    for f in "$dest"/*; do
-        base=$(basename "$f")
-        if ! cmp -s "$f" "$out_dir/$base"; then
-            echo "build-fixtures: $base differs from the committed fixture" >&2
-            status=1
-        fi
+# assemble SRC_DIR OUT_DIR
+assemble() {
+    local src_dir=$1 dest=$2 src name
+    mkdir -p "$dest"
+    for src in "$src_dir"/*.asm; do
+        name=$(basename "$src" .asm)
+        aiebu_asm -t aie4 -c "$src" -o "$dest/$name.elf" -f disabledump >"$work/$name.log" 2>&1 || {
+            cat "$work/$name.log" >&2
+            echo "build-fixtures: aiebu-asm failed on $src" >&2
+            exit 1
+        }
+        rm -f "$dest/$name".uc*.bin
+        "$extractor" extract "$dest/$name.elf" "$dest/$name"
+        echo "build-fixtures: $name: $(ls "$dest/$name".uc*.bin | wc -l) uC image(s)"
     done
+}
+
+# GEMM data for gemm.asm (64 x 64 x 64, int8 x int8 -> int32, row-major, little-endian).
+# A[i][k] = ((i * 7 + k * 3) % 23) - 11, B[k][j] = ((k * 5 + j * 11) % 19) - 9.
+gemm_data() {
+    python3 - "$1" <<'PY'
+import struct, sys
+out = sys.argv[1]
+n = 64
+A = [[((i * 7 + k * 3) % 23) - 11 for k in range(n)] for i in range(n)]
+B = [[((k * 5 + j * 11) % 19) - 9 for j in range(n)] for k in range(n)]
+C = [[sum(A[i][k] * B[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+with open(out + "/gemm.in0.bin", "wb") as f:
+    f.write(struct.pack("<%db" % (n * n), *[v for row in A for v in row]))
+with open(out + "/gemm.in1.bin", "wb") as f:
+    f.write(struct.pack("<%db" % (n * n), *[v for row in B for v in row]))
+with open(out + "/gemm.expected.bin", "wb") as f:
+    f.write(struct.pack("<%di" % (n * n), *[v for row in C for v in row]))
+PY
+    echo "build-fixtures: gemm data (A, B, expected C)"
+}
+
+# build SRC_DIR COMMITTED_DIR [gemm]
+build() {
+    local src_dir=$1 committed=$2 dest=$2
+    [ $check -eq 1 ] && dest="$work/out/$(basename "$committed")"
+    assemble "$src_dir" "$dest"
+    [ "${3:-}" = gemm ] && gemm_data "$dest"
+    if [ $check -eq 1 ]; then
+        local f base
+        for f in "$dest"/*; do
+            base=$(basename "$f")
+            if ! cmp -s "$f" "$committed/$base"; then
+                echo "build-fixtures: $(basename "$committed")/$base differs from the committed fixture" >&2
+                status=1
+            fi
+        done
+    fi
+}
+
+status=0
+build "$here" "$repo/tests/fixtures/ctrlcode" gemm
+build "$repo/tests/fixtures/cert" "$repo/tests/fixtures/cert"
+if [ $check -eq 1 ]; then
     [ $status -eq 0 ] && echo "build-fixtures: committed fixtures are up to date"
     exit $status
 fi

@@ -9,7 +9,7 @@
 
 namespace aie4emu::guest {
 
-// Empty span if there is no such file. Names: "empty.elf", "copy.elf".
+// Empty span if there is no such file. Names: "empty.elf", "copy.elf", "gemm.elf".
 std::span<const std::uint8_t> embedded_file(std::string_view name);
 std::vector<std::string_view> embedded_file_names();
 

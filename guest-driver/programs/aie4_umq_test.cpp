@@ -48,7 +48,6 @@ struct Options {
     bool expect_error = false;
     std::string workload = "empty";
     std::string ctrlcode_path;
-    std::string fixture_dir = "/usr/share/aie4/fixtures";
     WaitMode wait = WaitMode::ioctl;
     WaitIoctl wait_ioctl = WaitIoctl::kernel;
     std::uint32_t timeout_ms = 5000;
@@ -101,7 +100,6 @@ int usage(const char* error)
                  "  --expect-error      every command must complete with an ERROR state\n"
                  "  --inject KIND       none | bad-opcode (slot opcode 0x7f) | bad-page (page marker 0)\n"
                  "  --ctrlcode FILE     control-code ELF instead of the embedded fixture\n"
-                 "  --fixture-dir DIR   gemm inputs/expected output (default /usr/share/aie4/fixtures)\n"
                  "  --cols N            columns for num_tiles = cols x core_rows (default: metadata cols)\n",
                  vf_options_help());
     return exit_usage;
@@ -151,8 +149,6 @@ std::optional<int> parse_options(int argc, char** argv, Options& o)
             o.inject = v == "none" ? Inject::none : v == "bad-opcode" ? Inject::bad_opcode : Inject::bad_page;
         } else if (arg == "--ctrlcode") {
             o.ctrlcode_path = v;
-        } else if (arg == "--fixture-dir") {
-            o.fixture_dir = v;
         } else {
             return usage(("bad argument: " + arg + " " + v).c_str());
         }
@@ -184,6 +180,35 @@ std::optional<ControlCodeElf> load_elf(const std::string& path, const char* embe
     return std::move(parsed.elf);
 }
 
+constexpr std::uint32_t kCopyDim = 32;                        // copy.asm: 32 x 32 words
+constexpr std::uint32_t kCopyBytes = kCopyDim * kCopyDim * 4;
+constexpr std::uint32_t kGemmDim = 64;                        // gemm.asm: 64 x 64 x 64
+
+// out word (i, j) = in word (j, i) of an n x n matrix of little-endian 32-bit words.
+std::vector<std::uint8_t> transpose_words(const std::vector<std::uint8_t>& in, std::uint32_t n)
+{
+    std::vector<std::uint8_t> out(in.size());
+    for (std::uint32_t i = 0; i < n; ++i)
+        for (std::uint32_t j = 0; j < n; ++j)
+            std::memcpy(&out[(i * n + j) * 4], &in[(j * n + i) * 4], 4);
+    return out;
+}
+
+// C[i][j] = sum_k A[i][k] * B[k][j]; A and B signed 8-bit, C signed 32-bit little-endian.
+std::vector<std::uint8_t> gemm_i8_reference(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b,
+                                            std::uint32_t n)
+{
+    std::vector<std::uint8_t> c(std::size_t{n} * n * 4);
+    for (std::uint32_t i = 0; i < n; ++i)
+        for (std::uint32_t j = 0; j < n; ++j) {
+            std::int32_t sum = 0;
+            for (std::uint32_t k = 0; k < n; ++k)
+                sum += static_cast<std::int8_t>(a[i * n + k]) * static_cast<std::int8_t>(b[k * n + j]);
+            std::memcpy(&c[(std::size_t{i} * n + j) * 4], &sum, 4);
+        }
+    return c;
+}
+
 // Returns an exit code on failure/skip.
 std::optional<int> prepare_workload(const Options& o, WorkloadData& w)
 {
@@ -198,12 +223,11 @@ std::optional<int> prepare_workload(const Options& o, WorkloadData& w)
         return std::nullopt;
     }
     if (o.workload == "copy") {
-        // TODO(register map): copy.elf's shim BDs carry a fixed length of 0x400 words and
-        // placeholder BD register addresses (see guest-driver/ctrlcode/copy.asm). Once
-        // hw/aie/register_map.hpp and the CERT shim-DMA model exist, finalize copy.asm,
-        // regenerate the fixtures and patch the BD length from --size here.
-        if (o.size != 4096) {
-            std::fprintf(stderr, "aie4-umq-test: copy: the fixture moves exactly 4096 bytes for now\n");
+        // copy.asm moves a 32 x 32 matrix of 32-bit words host -> shim -> memory tile -> shim ->
+        // host and transposes it on the way (memory-tile BD strides): 4096 bytes exactly.
+        if (o.size != kCopyBytes) {
+            std::fprintf(stderr, "aie4-umq-test: copy: copy.elf moves exactly %u bytes (a 32 x 32 word matrix)\n",
+                         kCopyBytes);
             return exit_usage;
         }
         auto elf = load_elf(o.ctrlcode_path, "copy.elf", error);
@@ -212,36 +236,35 @@ std::optional<int> prepare_workload(const Options& o, WorkloadData& w)
             return exit_usage;
         }
         w.elf = std::move(*elf);
-        std::vector<std::uint8_t> input(o.size);
+        std::vector<std::uint8_t> input(kCopyBytes);
         for (std::size_t i = 0; i < input.size(); ++i)
             input[i] = static_cast<std::uint8_t>((i * 131 + 7) ^ (i >> 8));
-        w.inputs = {input, std::vector<std::uint8_t>(o.size, 0)};
-        w.expected = {std::nullopt, input};
+        w.inputs = {input, std::vector<std::uint8_t>(kCopyBytes, 0)};
+        w.expected = {std::nullopt, transpose_words(input, kCopyDim)};
         return std::nullopt;
     }
-    // gemm: control code and data come from fixture files that do not exist yet.
-    // TODO(register map / CERT): write gemm.asm (shim->mem->core data movement and the
-    // core program load) against hw/aie/register_map.hpp, generate gemm.in0.bin (A),
-    // gemm.in1.bin (B) and gemm.expected.bin (C = A x B, computed on the host by the
-    // fixture generator), and install them in --fixture-dir.
-    const std::string dir = o.fixture_dir + "/";
-    auto a = read_file_bytes(dir + "gemm.in0.bin");
-    auto b = read_file_bytes(dir + "gemm.in1.bin");
-    auto c = read_file_bytes(dir + "gemm.expected.bin");
-    if (o.ctrlcode_path.empty() || !a || !b || !c) {
-        std::fprintf(stderr, "aie4-umq-test: gemm: needs --ctrlcode gemm.elf and %s{gemm.in0.bin,gemm.in1.bin,"
-                             "gemm.expected.bin}; not available yet (TODO: array register map)\n",
-                     dir.c_str());
-        return exit_skip;
-    }
-    auto elf = load_elf(o.ctrlcode_path, "", error);
+    // gemm: C = A x B, 64 x 64 x 64, int8 inputs, int32 output, all row-major. The inputs are
+    // pseudo-random and the expected C is computed here, independently of the device.
+    auto elf = load_elf(o.ctrlcode_path, "gemm.elf", error);
     if (!elf) {
         std::fprintf(stderr, "aie4-umq-test: control code: %s\n", error.c_str());
         return exit_usage;
     }
     w.elf = std::move(*elf);
-    w.inputs = {*a, *b, std::vector<std::uint8_t>(c->size(), 0)};
-    w.expected = {std::nullopt, std::nullopt, *c};
+    std::vector<std::uint8_t> a(kGemmDim * kGemmDim), b(kGemmDim * kGemmDim);
+    std::uint32_t state = 0x2545F491u;
+    auto next = [&state] {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        return static_cast<std::uint8_t>(state >> 24);
+    };
+    for (auto& v : a)
+        v = next();
+    for (auto& v : b)
+        v = next();
+    w.inputs = {a, b, std::vector<std::uint8_t>(kGemmDim * kGemmDim * 4, 0)};
+    w.expected = {std::nullopt, std::nullopt, gemm_i8_reference(a, b, kGemmDim)};
     return std::nullopt;
 }
 

@@ -19,7 +19,7 @@ std::vector<uint8_t> load(const std::string& name) {
 } // namespace
 
 TEST_CASE("cert: every operation assembled by aiebu-asm decodes with its operands", "[cert]") {
-    auto bytes = load("cert/all_ops.page0.bin");
+    auto bytes = load("cert/all_ops.uc0.bin");
     DecodeError err;
     auto page = decode_page(bytes, 0, err);
     INFO(err.message << " at 0x" << std::hex << err.offset);
@@ -88,7 +88,7 @@ TEST_CASE("cert: the aiebu fixtures of the guest programs decode page by page", 
 }
 
 TEST_CASE("cert: malformed pages are refused with the offset named", "[cert]") {
-    auto good = load("cert/all_ops.page0.bin");
+    auto good = load("cert/all_ops.uc0.bin");
     DecodeError err;
 
     auto bad = good;
