@@ -1,6 +1,7 @@
 // Fuzz driver for everything a VF's guest can reach without sockets: config
 // space, every BAR (mailbox registers, SRAM rings, doorbell pages, MSI-X
-// table), well-formed and malformed mailbox messages, function resets.
+// table), well-formed and malformed mailbox messages, function resets, and
+// doorbells that make CERT read whatever queue VF0's memory holds.
 //
 // Per input: a real npu3::Device with its Firmware and Array, the PF booted
 // through its registers, two VFs enabled. VF1 is a bystander: it gets a
@@ -17,6 +18,7 @@
 // Built two ways (as fuzz_vfio_user.cpp): libFuzzer with clang, otherwise a
 // standalone main: `fuzz-device FILE...` replays, `fuzz-device --random N
 // [SEED]` runs N pseudo-random inputs.
+#include "firmware-stub/cert/cert.hpp"
 #include "firmware-stub/firmware.hpp"
 #include "firmware-stub/image_format.hpp"
 #include "firmware-stub/psp_protocol.hpp"
@@ -86,7 +88,8 @@ struct Rig {
         return c;
     }
 
-    Rig() : device(config(), firmware, &array) {
+    Rig() : firmware(FirmwareConfig{}, std::make_unique<cert::Cert>(cert::CertConfig{})),
+            device(config(), firmware, &array) {
         enable_function(device.pf(), &pf_mem, &pf_irq);
         const auto npu = image::build_image(image::ImageKind::npu, 1, 4096);
         const auto cert = image::build_image(image::ImageKind::cert, 1, 4096);
@@ -141,7 +144,7 @@ struct Rig {
         static constexpr unsigned kSizes[] = {1, 2, 4, 8};
         const unsigned size = kSizes[r.a & 3];
         const unsigned bar = (r.a >> 2) % 6;
-        switch (r.op % 9) {
+        switch (r.op % 10) {
         case 0: // MMIO write anywhere in a BAR (and a little past it)
             vf0->bar_write(bar, r.c % (vf0->bar_info(bar).size + 64), size, r.d | uint64_t{r.b} << 32);
             break;
@@ -183,6 +186,13 @@ struct Rig {
                     (void)call(*vf0_mbox, msg::Opcode::create_partition, msg::CreatePartitionReq{r.c, r.d});
             }
             break;
+        case 8: { // VF0's own memory: queue headers, slots, control code it may point CERT at
+            const uint64_t addr = FakeDevice::kGuestBase + (r.c % FakeDevice::kGuestSize & ~3ull);
+            (void)vf0_mem.write(addr, &r.d, 4);
+            if (r.a & 1) // and a plausible XRT queue header at the start of a page
+                (void)vf0_mem.write(addr & ~0xfffull, &r.b, 2);
+            break;
+        }
         default:
             device.run_deferred();
             break;
@@ -196,15 +206,17 @@ struct Rig {
         VfResources* vf1 = firmware.vf(1);
         if (!vf1 || vf1->contexts().count(vf1_context) == 0)
             invariant_broken("VF1's hardware context was lost");
+        if (vf1->contexts().at(vf1_context).state != ContextState::active)
+            invariant_broken("VF1's hardware context was failed by VF0's input");
         if (!vf1_mbox->open())
             invariant_broken("VF1's mailbox no longer opens");
         if (call(*vf1_mbox, msg::Opcode::aie_tile_info, msg::TileInfoReq{0}).empty())
             invariant_broken("VF1 no longer answers AIE_TILE_INFO");
-        auto* null_cp = dynamic_cast<NullCommandProcessor*>(&firmware.command_processor());
-        const uint64_t before = null_cp ? null_cp->doorbell_count() : 0;
+        auto& cert = dynamic_cast<cert::Cert&>(firmware.command_processor());
+        const uint64_t before = cert.counters().get("cert.doorbells");
         device.vf(1)->bar_write(regs::kDoorbellBar, vf1_doorbell, 4, 1);
         device.run_deferred();
-        if (null_cp && null_cp->doorbell_count() != before + 1)
+        if (cert.counters().get("cert.doorbells") != before + 1)
             invariant_broken("VF1's doorbell no longer reaches the command processor");
     }
 };
