@@ -153,6 +153,7 @@ private:
     std::unique_ptr<fw::CommandProcessor> make_cert(const Options& o) {
         fw::cert::CertConfig c;
         c.umq_mirror = o.umq_mirror;
+        c.history_size = 16384;   // the demo and the tests read per-job cycles back
         c.partition_columns = [this](const fw::HwContext& ctx) -> std::optional<fw::cert::ColumnRange> {
             if (ctx.fn == npu3::kPf)
                 return std::nullopt;

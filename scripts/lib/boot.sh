@@ -1,0 +1,208 @@
+# ./aie4 build and ./aie4 boot: the meson build, the guest images, one guest boot with the
+# AIE4 functions attached. Sourced by ./aie4 after common.sh and setup.sh.
+
+# meson_build DIR [meson options...]: configure once, then ninja (a no-op when up to date).
+meson_build() {
+    local dir=$1; shift
+    local t; t=$(aie4_now)
+    mkdir -p "$dir"
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$AIE4_ROOT" "$@" >"$dir.meson-setup.log" 2>&1 ||
+            { cat "$dir.meson-setup.log" >&2; aie4_die "meson setup of $dir failed"; }
+    fi
+    if ninja -C "$dir" -n 2>/dev/null | grep -q 'no work to do'; then
+        aie4_step "build $(basename "$dir"): up to date"
+        return 0
+    fi
+    ninja -C "$dir" -j"$(nproc)" >"$dir/.ninja.log" 2>&1 ||
+        { tail -40 "$dir/.ninja.log" >&2; aie4_die "build in $dir failed (full log: $dir/.ninja.log)"; }
+    aie4_step "build $(basename "$dir"): done ($(aie4_elapsed "$t") s)"
+}
+
+cmd_build() {
+    case "${1:-}" in
+        -h|--help)
+            cat <<'EOF'
+usage: ./aie4 build [--asan]
+Builds the emulator (build/emu/aie4emu, aie4ctl), the firmware tool, the statically linked
+guest programs, the unit tests and benchmarks into build/ (meson + ninja).
+  --asan   build into build-asan/ with ASan+UBSan (what CI runs the unit tests under)
+EOF
+            return 0;;
+        --asan) setup_host_if_needed
+                meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false \
+                    -Dguest_programs=false -Dbench=false
+                return 0;;
+        "") ;;
+        *) aie4_die "unknown option '$1' (see ./aie4 build --help)";;
+    esac
+    setup_host_if_needed
+    meson_build "$AIE4_BUILD"
+}
+
+# Guest images: rebuilt when their inputs changed (each builder keeps an input stamp).
+build_images() {
+    local rootfs=${1:-initramfs}
+    bash "$AIE4_ROOT/guest-driver/image/build-initramfs.sh" || aie4_die "building the initramfs failed"
+    if [ "$rootfs" = xrt ]; then
+        bash "$AIE4_ROOT/guest-driver/image/build-rootfs.sh" || aie4_die "building the xrt root image failed"
+    fi
+}
+
+boot_usage() {
+    cat <<'EOF'
+usage: ./aie4 boot [options] [-- QEMU_ARGS...]
+Boots one guest (Debian kernel 7.3.4 under QEMU 11.1) with AIE4 functions of a fresh aie4emu
+attached, and streams its console. With --script, runs FILE as root in the guest after boot,
+powers off and exits with FILE's exit status.
+
+  --script FILE       run FILE with /bin/sh in the guest; exit with its status
+  --vfs N             VFs the emulator enables (default: enough for --attach, at least 1)
+  --attach LIST       functions to attach: pf,vf0,vf1,... (default pf,vf0)
+  --identity ID       17f2 (default: PF 1022:17f2, VF 1022:17f3) or 1b0b (1022:1b0b/1b0c)
+  --rootfs KIND       initramfs (default: busybox, guest programs) or xrt (Debian trixie root
+                      with XRT 2.25 and the guest programs, on a virtio disk)
+  --timeout S         kill the guest after S seconds (default 600; exit 124)
+  --log CATS          aie4emu log categories (mailbox,psp,smu,cert,dma,... or all)
+  --emu-arg ARG       extra aie4emu option (repeatable), e.g. --emu-arg --trap-all
+  --save DIR          after the guest stops, save aie4emu's per-function traces
+                      (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
+                      status (DIR/status.json), the console (DIR/console.log) and
+                      aie4emu's log (DIR/aie4emu.log)
+  --memory SIZE       guest RAM (default 2G)
+  --shell             interactive shell on the console instead of a script
+  -- QEMU_ARGS        passed to QEMU as they are
+
+Exit status: the script's (0..255) with --script; 124 on timeout; 125 when the guest did not
+boot or the script did not finish (no result line); 2 for bad options.
+The guest's kernel command line reserves 256 MiB at 1 GiB for the amdxdna carveout
+(memmap=256M$0x40000000). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
+the guest programs are in PATH (aie4-query, aie4-umq-test, aie4-ctrlcode); the result
+line "AIE4-RESULT rc=N" is printed by the guest init.
+EOF
+}
+
+cmd_boot() {
+    local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell=
+    local emu_extra=() qemu_extra=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            -h|--help) boot_usage; return 0;;
+            --script) script=${2:?--script needs a file}; shift 2;;
+            --vfs) vfs=${2:?}; shift 2;;
+            --attach) attach=${2:?}; shift 2;;
+            --identity) identity=${2:?}; shift 2;;
+            --rootfs) rootfs=${2:?}; shift 2;;
+            --timeout) timeout=${2:?}; shift 2;;
+            --log) log=${2:?}; shift 2;;
+            --emu-arg) emu_extra+=("${2:?}"); shift 2;;
+            --save) save=${2:?}; shift 2;;
+            --memory) memory=${2:?}; shift 2;;
+            --shell) shell=1; shift;;
+            --) shift; qemu_extra=("$@"); break;;
+            *) echo "aie4 boot: unknown option '$1' (see ./aie4 boot --help)" >&2; return 2;;
+        esac
+    done
+    [ -z "$script" ] || [ -r "$script" ] || { echo "aie4 boot: cannot read script '$script'" >&2; return 2; }
+    [[ $rootfs =~ ^(initramfs|xrt)$ ]] || { echo "aie4 boot: --rootfs must be initramfs or xrt" >&2; return 2; }
+    [[ $timeout =~ ^[0-9]+$ ]] || { echo "aie4 boot: --timeout must be seconds" >&2; return 2; }
+    local fns=() fn need=0
+    IFS=, read -r -a fns <<<"$attach"
+    for fn in "${fns[@]}"; do
+        [[ $fn =~ ^(pf|vf[0-9]+)$ ]] || { echo "aie4 boot: --attach: '$fn' is not pf or vfN" >&2; return 2; }
+        [[ $fn == vf* ]] && [ $((${fn#vf} + 1)) -gt $need ] && need=$((${fn#vf} + 1))
+    done
+    vfs=${vfs:-$(( need > 1 ? need : 1 ))}
+
+    setup_if_needed
+    meson_build "$AIE4_BUILD"
+    build_images "$rootfs"
+
+    local run; run=$(mktemp -d "${TMPDIR:-/tmp}/aie4-boot.XXXXXX")
+    local emu_log=$run/aie4emu.log console=$run/console.log
+    local emu_args=(--socket-dir "$run/sock" --vfs "$vfs")
+    [ -n "$identity" ] && emu_args+=(--identity "$identity")
+    [ -n "$log" ] && emu_args+=(--log "$log")
+    emu_args+=("${emu_extra[@]}")
+    mkdir -p "$run/sock"
+    "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
+    local emu_pid=$! i
+    for i in $(seq 200); do
+        grep -q '^aie4emu: ready' "$run/ready" 2>/dev/null && break
+        if ! kill -0 "$emu_pid" 2>/dev/null; then
+            cat "$emu_log" >&2
+            echo "aie4 boot: aie4emu did not start (${emu_args[*]})" >&2
+            rm -rf "$run"
+            return 2
+        fi
+        sleep 0.05
+    done
+    aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
+
+    local append="console=ttyS0 panic=-1 quiet memmap=256M\$0x40000000"
+    [ -n "$shell" ] && append="$append aie4.shell=1"
+    local qemu=(-machine "q35,accel=$(aie4_accel)" -cpu "$( [ "$(aie4_accel)" = kvm ] && echo host || echo max)"
+                -smp 2 -m "$memory" -nographic -nodefaults -no-reboot
+                -kernel "$AIE4_VMLINUX" -initrd "$AIE4_IMAGE_DIR/initramfs.img")
+    if [ "$rootfs" = xrt ]; then
+        append="$append aie4.root=/dev/vda"
+        qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
+    fi
+    qemu+=(-append "$append")
+    [ -n "$script" ] && qemu+=(-fw_cfg "name=opt/aie4/script,file=$(readlink -f "$script")")
+    for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$run/sock"); done
+    qemu+=("${qemu_extra[@]}")
+
+    local t0 rc
+    t0=$(aie4_now)
+    aie4_step "guest: booting ($rootfs, $(aie4_accel), attached: $attach)"
+    set +e
+    if [ -n "$shell" ]; then
+        "$AIE4_ROOT/emu/aie4-qemu" -serial mon:stdio "${qemu[@]}"
+        rc=$?
+    else
+        timeout --foreground -k 5 "$timeout" "$AIE4_ROOT/emu/aie4-qemu" -serial stdio "${qemu[@]}" </dev/null 2>&1 |
+            tr -d '\r' | tee "$console"
+        rc=${PIPESTATUS[0]}
+    fi
+    set -e
+
+    # Traces and command records are read before the emulator stops.
+    if [ -n "$save" ]; then
+        mkdir -p "$save"
+        local ctl=("$AIE4_BUILD/emu/aie4ctl" --socket-dir "$run/sock")
+        for fn in "${fns[@]}"; do "${ctl[@]}" trace fn="$fn" >"$save/$fn.trace.json" 2>/dev/null || true; done
+        "${ctl[@]}" commands last=100000 >"$save/commands.json" 2>/dev/null || true
+        "${ctl[@]}" status >"$save/status.json" 2>/dev/null || true
+    fi
+    local emu_alive=0
+    kill -0 "$emu_pid" 2>/dev/null && emu_alive=1
+    kill -TERM "$emu_pid" 2>/dev/null || true
+    wait "$emu_pid" 2>/dev/null || true
+    [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"; }
+    local elapsed; elapsed=$(aie4_elapsed "$t0")
+
+    if [ -n "$shell" ]; then rm -rf "$run"; return 0; fi
+    if [ "$emu_alive" = 0 ]; then
+        echo "aie4 boot: aie4emu died during the run; its log:" >&2
+        tail -30 "$emu_log" >&2
+    fi
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        echo "aie4 boot: timed out after $timeout s (console: last lines above; emulator log kept in $emu_log)" >&2
+        return 124
+    fi
+    local result
+    result=$(sed -n 's/^AIE4-RESULT rc=\([0-9]*\).*/\1/p' "$console" | tail -n1)
+    if [ -z "$result" ]; then
+        if [ -n "$script" ]; then
+            echo "aie4 boot: the guest did not report a result (QEMU exit $rc); aie4emu log: $emu_log" >&2
+            tail -20 "$emu_log" >&2
+            return 125
+        fi
+        grep -q '^AIE4-READY' "$console" || { echo "aie4 boot: the guest did not boot (QEMU exit $rc)" >&2; return 125; }
+        result=0
+    fi
+    aie4_step "guest: finished in $elapsed s, script exit status $result"
+    rm -rf "$run"
+    return "$result"
+}
