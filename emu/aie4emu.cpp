@@ -45,6 +45,7 @@ namespace aie4emu {
 namespace {
 
 constexpr const char* kVersion = "aie4emu 0.2";
+constexpr size_t kTraceRecordsPerFunction = 65536;
 
 std::string function_name(npu3::FunctionIndex fn) {
     return fn == npu3::kPf ? "pf" : fmt::format("vf{}", fn - 1);
@@ -100,9 +101,12 @@ public:
         device_.set_defer_handler([this](std::function<void()> work) { asio::post(io_, std::move(work)); });
         device_.set_clock([this] { return array_.now(); });
         // Traces are bounded per function, so they are always on: a test can
-        // ask for a probe sequence after the fact.
-        for (unsigned fn = 0; fn <= opts.total_vfs; ++fn)
+        // ask for a probe sequence after the fact. Every doorbell is a record,
+        // so the bound is generous (about 100 bytes a record).
+        for (unsigned fn = 0; fn <= opts.total_vfs; ++fn) {
+            device_.function_trace(fn).set_capacity(kTraceRecordsPerFunction);
             device_.function_trace(fn).set_enabled(true);
+        }
         device_.set_vf_observer([this](unsigned vf, pcie::Function* fn) { on_vf(vf, fn); });
         if (!opts.array_trace.empty())
             array_.trace().set_enabled(true);

@@ -36,7 +36,7 @@ constexpr int exit_pass = 0, exit_fail = 1, exit_usage = 2, exit_skip = 77;
 constexpr std::uint64_t command_bo_size = 4096;
 
 enum class WaitMode { ioctl, poll };
-enum class Inject { none, bad_opcode, bad_page };
+enum class Inject { none, bad_opcode, bad_page, dma_fault };
 
 struct Options {
     VfOpenOptions vf;
@@ -98,7 +98,8 @@ int usage(const char* error)
                  "  --wait-ioctl N      kernel (0x40106449, default) | xrt (0xC0106449)\n"
                  "  --timeout-ms T      per-command timeout (default 5000)\n"
                  "  --expect-error      every command must complete with an ERROR state\n"
-                 "  --inject KIND       none | bad-opcode (slot opcode 0x7f) | bad-page (page marker 0)\n"
+                 "  --inject KIND       none | bad-opcode (slot opcode 0x7f) | bad-page (page marker 0) |\n"
+                 "                      dma-fault (last argument patched to an address outside guest RAM)\n"
                  "  --ctrlcode FILE     control-code ELF instead of the embedded fixture\n"
                  "  --cols N            columns for num_tiles = cols x core_rows (default: metadata cols)\n",
                  vf_options_help());
@@ -145,14 +146,19 @@ std::optional<int> parse_options(int argc, char** argv, Options& o)
             o.wait = v == "ioctl" ? WaitMode::ioctl : WaitMode::poll;
         } else if (arg == "--wait-ioctl" && (v == "kernel" || v == "xrt")) {
             o.wait_ioctl = v == "kernel" ? WaitIoctl::kernel : WaitIoctl::xrt;
-        } else if (arg == "--inject" && (v == "none" || v == "bad-opcode" || v == "bad-page")) {
-            o.inject = v == "none" ? Inject::none : v == "bad-opcode" ? Inject::bad_opcode : Inject::bad_page;
+        } else if (arg == "--inject" && (v == "none" || v == "bad-opcode" || v == "bad-page" || v == "dma-fault")) {
+            o.inject = v == "none"         ? Inject::none
+                       : v == "bad-opcode" ? Inject::bad_opcode
+                       : v == "bad-page"   ? Inject::bad_page
+                                           : Inject::dma_fault;
         } else if (arg == "--ctrlcode") {
             o.ctrlcode_path = v;
         } else {
             return usage(("bad argument: " + arg + " " + v).c_str());
         }
     }
+    if (o.inject == Inject::dma_fault && o.workload == "empty")
+        return usage("--inject dma-fault needs a workload with arguments (copy or gemm)");
     if (o.inject != Inject::none && !o.expect_error)
         return usage("--inject makes commands fail; combine it with --expect-error");
     return std::nullopt;
@@ -180,6 +186,8 @@ std::optional<ControlCodeElf> load_elf(const std::string& path, const char* embe
     return std::move(parsed.elf);
 }
 
+// A device address no guest of ours has RAM at (1 TiB): the shim DMA must fault on it.
+constexpr std::uint64_t kOutsideGuestRam = 1ull << 40;
 constexpr std::uint32_t kCopyDim = 32;                        // copy.asm: 32 x 32 words
 constexpr std::uint32_t kCopyBytes = kCopyDim * kCopyDim * 4;
 constexpr std::uint32_t kGemmDim = 64;                        // gemm.asm: 64 x 64 x 64
@@ -287,7 +295,10 @@ void setup_context(const Options& o, const Device& dev, const aie4emu::guest::ua
         throw std::runtime_error("control code has no uC 0");
     UcControlCode code = *uc0;
     for (std::uint32_t arg = 0; arg < ctx.arg_bos.size(); ++arg) {
-        if (patch_argument(code, w.elf.relocs, arg, ctx.arg_bos[arg].xdna_addr(), umq::ctrlcode::ddr_aie_addr_offset) < 0)
+        std::uint64_t addr = ctx.arg_bos[arg].xdna_addr();
+        if (o.inject == Inject::dma_fault && arg + 1 == ctx.arg_bos.size())
+            addr = kOutsideGuestRam;
+        if (patch_argument(code, w.elf.relocs, arg, addr, umq::ctrlcode::ddr_aie_addr_offset) < 0)
             throw std::runtime_error("cannot patch argument " + std::to_string(arg) + " into the control code");
     }
     if (o.inject == Inject::bad_page)

@@ -117,6 +117,10 @@ run_guest_test() {
         while IFS=$'\t' read -r f rx; do [ "$f" = "$fn" ] && pats+=("$rx"); done < <(guest_test_traces "$file")
         check_trace_order "$out/$fn.trace.json" "${pats[@]}" || ok=0
     done
+    if ! grep -q '"ok":true' "$out/status.json" 2>/dev/null; then
+        ok=0
+        echo "  $name: aie4emu did not answer its control socket after the guest stopped"
+    fi
     if [ $ok = 1 ]; then
         aie4_step "guest $name: passed ($(aie4_elapsed "$t") s)"
         count 1 0 "$name"
