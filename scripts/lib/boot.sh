@@ -70,6 +70,10 @@ powers off and exits with FILE's exit status.
                       status (DIR/status.json), the console (DIR/console.log) and
                       aie4emu's log (DIR/aie4emu.log)
   --memory SIZE       guest RAM (default 2G)
+  --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
+                      (several guests can share one NPU, e.g. vf0 in one, vf1 in another);
+                      it is neither started nor stopped here, and --vfs/--identity/--log/
+                      --emu-arg do not apply
   --shell             interactive shell on the console instead of a script
   -- QEMU_ARGS        passed to QEMU as they are
 
@@ -83,7 +87,7 @@ EOF
 }
 
 cmd_boot() {
-    local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell=
+    local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell= shared=
     local emu_extra=() qemu_extra=()
     while [ $# -gt 0 ]; do
         case $1 in
@@ -99,6 +103,7 @@ cmd_boot() {
             --save) save=${2:?}; shift 2;;
             --memory) memory=${2:?}; shift 2;;
             --shell) shell=1; shift;;
+            --socket-dir) shared=${2:?}; shift 2;;
             --) shift; qemu_extra=("$@"); break;;
             *) echo "aie4 boot: unknown option '$1' (see ./aie4 boot --help)" >&2; return 2;;
         esac
@@ -119,25 +124,33 @@ cmd_boot() {
     build_images "$rootfs"
 
     local run; run=$(mktemp -d "${TMPDIR:-/tmp}/aie4-boot.XXXXXX")
-    local emu_log=$run/aie4emu.log console=$run/console.log
-    local emu_args=(--socket-dir "$run/sock" --vfs "$vfs")
-    [ -n "$identity" ] && emu_args+=(--identity "$identity")
-    [ -n "$log" ] && emu_args+=(--log "$log")
-    emu_args+=("${emu_extra[@]}")
-    mkdir -p "$run/sock"
-    "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
-    local emu_pid=$! i
-    for i in $(seq 200); do
-        grep -q '^aie4emu: ready' "$run/ready" 2>/dev/null && break
-        if ! kill -0 "$emu_pid" 2>/dev/null; then
-            cat "$emu_log" >&2
-            echo "aie4 boot: aie4emu did not start (${emu_args[*]})" >&2
-            rm -rf "$run"
-            return 2
-        fi
-        sleep 0.05
-    done
-    aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
+    local emu_log=$run/aie4emu.log console=$run/console.log sock=$run/sock emu_pid=
+    if [ -n "$shared" ]; then
+        sock=$shared
+        "$AIE4_BUILD/emu/aie4ctl" --socket-dir "$sock" status >/dev/null 2>&1 ||
+            { echo "aie4 boot: no aie4emu answers in $sock" >&2; rm -rf "$run"; return 2; }
+        : >"$emu_log"
+    else
+        local emu_args=(--socket-dir "$sock" --vfs "$vfs")
+        [ -n "$identity" ] && emu_args+=(--identity "$identity")
+        [ -n "$log" ] && emu_args+=(--log "$log")
+        emu_args+=("${emu_extra[@]}")
+        mkdir -p "$sock"
+        "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
+        emu_pid=$!
+        local i
+        for i in $(seq 200); do
+            grep -q '^aie4emu: ready' "$run/ready" 2>/dev/null && break
+            if ! kill -0 "$emu_pid" 2>/dev/null; then
+                cat "$emu_log" >&2
+                echo "aie4 boot: aie4emu did not start (${emu_args[*]})" >&2
+                rm -rf "$run"
+                return 2
+            fi
+            sleep 0.05
+        done
+        aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
+    fi
 
     local append="console=ttyS0 panic=-1 quiet memmap=256M\$0x40000000"
     [ -n "$shell" ] && append="$append aie4.shell=1"
@@ -150,7 +163,7 @@ cmd_boot() {
     fi
     qemu+=(-append "$append")
     [ -n "$script" ] && qemu+=(-fw_cfg "name=opt/aie4/script,file=$(readlink -f "$script")")
-    for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$run/sock"); done
+    for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$sock"); done
     qemu+=("${qemu_extra[@]}")
 
     local t0 rc
@@ -170,15 +183,17 @@ cmd_boot() {
     # Traces and command records are read before the emulator stops.
     if [ -n "$save" ]; then
         mkdir -p "$save"
-        local ctl=("$AIE4_BUILD/emu/aie4ctl" --socket-dir "$run/sock")
+        local ctl=("$AIE4_BUILD/emu/aie4ctl" --socket-dir "$sock")
         for fn in "${fns[@]}"; do "${ctl[@]}" trace fn="$fn" >"$save/$fn.trace.json" 2>/dev/null || true; done
         "${ctl[@]}" commands last=100000 >"$save/commands.json" 2>/dev/null || true
         "${ctl[@]}" status >"$save/status.json" 2>/dev/null || true
     fi
-    local emu_alive=0
-    kill -0 "$emu_pid" 2>/dev/null && emu_alive=1
-    kill -TERM "$emu_pid" 2>/dev/null || true
-    wait "$emu_pid" 2>/dev/null || true
+    local emu_alive=1
+    if [ -n "$emu_pid" ]; then
+        kill -0 "$emu_pid" 2>/dev/null || emu_alive=0
+        kill -TERM "$emu_pid" 2>/dev/null || true
+        wait "$emu_pid" 2>/dev/null || true
+    fi
     [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"; }
     local elapsed; elapsed=$(aie4_elapsed "$t0")
 

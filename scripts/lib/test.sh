@@ -130,6 +130,28 @@ run_guest_test() {
     fi
 }
 
+# A host test (tests/host/*.sh): a bash script that drives aie4emu and several guests
+# itself; exit 0 passes. One test each.
+run_host_test() {
+    local file=$1 name t rc log
+    name=$(basename "$file" .sh)
+    log=$AIE4_BUILD/host-tests/$name.log
+    mkdir -p "$(dirname "$log")"
+    t=$(aie4_now)
+    set +e
+    AIE4EMU_BUILD=$AIE4_BUILD bash "$file" >"$log" 2>&1
+    rc=$?
+    set -e
+    if [ "$rc" = 0 ]; then
+        aie4_step "host $name: passed ($(aie4_elapsed "$t") s)"
+        count 1 0 "$name"
+    else
+        tail -25 "$log" | sed 's/^/    /'
+        aie4_step "host $name: FAILED ($(aie4_elapsed "$t") s; log $log)"
+        count 0 1 "$name"
+    fi
+}
+
 cmd_test() {
     local asan= only=
     while [ $# -gt 0 ]; do
@@ -142,10 +164,12 @@ Sets up if needed, builds, and runs every test:
   - fuzz smoke runs: each fuzz driver on a fixed set of pseudo-random inputs, one test each
   - guest tests: tests/guest/*.sh, each booted in its own guest (./aie4 boot --script),
     one test each; ordered trace assertions checked against aie4emu's recorded traces
+  - host tests: tests/host/*.sh, scripts that run several guests against one aie4emu
+    (SR-IOV: VFs in different VMs at once), one test each
 Ends with one line "N passed, N failed". Exit status 0 when nothing failed.
 Under CI (CI=true) or with --asan, unit and fuzz tests run in the ASan+UBSan build; guest
 tests always use the plain build (guest programs are linked statically).
-  --only NAME   run only the guest test tests/guest/NAME.sh
+  --only NAME   run only the guest or host test NAME
 EOF
                 return 0;;
             --asan) asan=1;;
@@ -184,6 +208,10 @@ EOF
         for f in "$AIE4_ROOT"/tests/guest/*.sh; do
             [ -n "${ONLY_TEST:-}" ] && [ "$(basename "$f" .sh)" != "$ONLY_TEST" ] && continue
             run_guest_test "$f"
+        done
+        for f in "$AIE4_ROOT"/tests/host/*.sh; do
+            [ -n "${ONLY_TEST:-}" ] && [ "$(basename "$f" .sh)" != "$ONLY_TEST" ] && continue
+            run_host_test "$f"
         done
     fi
     aie4_step "tests took $(aie4_elapsed "$t0") s"
