@@ -7,8 +7,10 @@ meson_build() {
     local t; t=$(aie4_now)
     mkdir -p "$dir"
     if [ ! -f "$dir/build.ninja" ]; then
-        meson setup "$dir" "$AIE4_ROOT" "$@" >"$dir.meson-setup.log" 2>&1 ||
-            { cat "$dir.meson-setup.log" >&2; aie4_die "meson setup of $dir failed"; }
+        local log=$AIE4_CACHE/logs/meson-setup-$(basename "$dir").log
+        mkdir -p "$(dirname "$log")"
+        meson setup "$dir" "$AIE4_ROOT" "$@" >"$log" 2>&1 ||
+            { cat "$log" >&2; aie4_die "meson setup of $dir failed (log: $log)"; }
     fi
     if ninja -C "$dir" -n 2>/dev/null | grep -q 'no work to do'; then
         aie4_step "build $(basename "$dir"): up to date"
