@@ -177,7 +177,7 @@ cmd_boot() {
         rc=$?
     else
         timeout --foreground -k 5 "$timeout" "$AIE4_ROOT/emu/aie4-qemu" -serial stdio "${qemu[@]}" </dev/null 2>&1 |
-            tr -d '\r' | tee "$console"
+            sed -u 's/\r$//' | tee "$console"
         rc=${PIPESTATUS[0]}
     fi
     set -e
