@@ -210,6 +210,7 @@ EOF
             run_guest_test "$f"
         done
         for f in "$AIE4_ROOT"/tests/host/*.sh; do
+            [ "$(basename "$f")" = lib.sh ] && continue
             [ -n "${ONLY_TEST:-}" ] && [ "$(basename "$f" .sh)" != "$ONLY_TEST" ] && continue
             run_host_test "$f"
         done

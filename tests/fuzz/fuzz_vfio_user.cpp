@@ -49,16 +49,8 @@ bool write_all(asio::io_context& io, int fd, const uint8_t* data, size_t len, co
         mh.msg_iov = &iov;
         mh.msg_iovlen = 1;
         std::vector<char> cbuf;
-        if (!fds_sent) {
-            cbuf.assign(CMSG_SPACE(sizeof(int) * fds.size()), 0);
-            mh.msg_control = cbuf.data();
-            mh.msg_controllen = cbuf.size();
-            cmsghdr* c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = SOL_SOCKET;
-            c->cmsg_type = SCM_RIGHTS;
-            c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-            std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-        }
+        if (!fds_sent)
+            test::attach_fds(mh, cbuf, fds);
         ssize_t n = ::sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             sent += static_cast<size_t>(n);

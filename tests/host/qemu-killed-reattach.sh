@@ -2,16 +2,8 @@
 # Killing QEMU (SIGKILL, with the driver bound and a queue in use) leaves aie4emu running; a new
 # QEMU attaches to the same sockets, sees the PF and VF again, binds the driver and runs work.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${AIE4EMU_BUILD:-$root/build}
-out=$build/host-tests/qemu-killed-reattach
-rm -rf "$out"; mkdir -p "$out"
-sock=$out/sock
-"$build/emu/aie4emu" --socket-dir "$sock" --vfs 1 >"$out/ready" 2>"$out/aie4emu.log" &
-emu=$!
-trap 'kill -TERM $emu 2>/dev/null; wait $emu 2>/dev/null || true' EXIT
-for _ in $(seq 200); do grep -q '^aie4emu: ready' "$out/ready" && break; sleep 0.05; done
-grep -q '^aie4emu: ready' "$out/ready" || { echo "FAIL: aie4emu did not start"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+start_emu qemu-killed-reattach 1
 
 cat >"$out/first.sh" <<'G'
 modprobe amdxdna || exit 1

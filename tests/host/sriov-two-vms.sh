@@ -6,16 +6,8 @@
 # new VM attaches VF0 again after the first one has gone (vfio-user client reconnect).
 # Run by ./aie4 test on the host; needs a built tree (./aie4 build) and ./aie4 setup.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${AIE4EMU_BUILD:-$root/build}
-out=$build/host-tests/sriov-two-vms
-rm -rf "$out"; mkdir -p "$out"
-sock=$out/sock
-"$build/emu/aie4emu" --socket-dir "$sock" --vfs 2 >"$out/ready" 2>"$out/aie4emu.log" &
-emu=$!
-trap 'kill -TERM $emu 2>/dev/null; wait $emu 2>/dev/null || true' EXIT
-for _ in $(seq 200); do grep -q '^aie4emu: ready' "$out/ready" && break; sleep 0.05; done
-grep -q '^aie4emu: ready' "$out/ready" || { echo "FAIL: aie4emu did not start"; cat "$out/aie4emu.log"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+start_emu sriov-two-vms 2
 
 cat >"$out/vm-a.sh" <<'G'
 modprobe amdxdna || exit 1

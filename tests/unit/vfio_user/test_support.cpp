@@ -100,22 +100,26 @@ void Client::close() {
     fd_ = -1;
 }
 
+void attach_fds(msghdr& mh, std::vector<char>& cbuf, const std::vector<int>& fds) {
+    if (fds.empty())
+        return;
+    cbuf.assign(CMSG_SPACE(sizeof(int) * fds.size()), 0);
+    mh.msg_control = cbuf.data();
+    mh.msg_controllen = cbuf.size();
+    cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+}
+
 void Client::send_raw(const std::vector<uint8_t>& bytes, const std::vector<int>& fds) {
     iovec iov{const_cast<uint8_t*>(bytes.data()), bytes.size()};
     msghdr mh{};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
     std::vector<char> cbuf;
-    if (!fds.empty()) {
-        cbuf.assign(CMSG_SPACE(sizeof(int) * fds.size()), 0);
-        mh.msg_control = cbuf.data();
-        mh.msg_controllen = cbuf.size();
-        cmsghdr* c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
+    attach_fds(mh, cbuf, fds);
     size_t sent = 0;
     while (sent < bytes.size() || (bytes.empty() && sent == 0)) {
         iov.iov_base = const_cast<uint8_t*>(bytes.data()) + sent;

@@ -3,6 +3,8 @@
 // io_context while it waits (the server runs on the test thread).
 #pragma once
 
+#include <sys/socket.h>
+
 #include "emu/vfio_user/protocol.hpp"
 #include "emu/vfio_user/server.hpp"
 #include "hw/pcie/function.hpp"
@@ -150,6 +152,10 @@ std::vector<uint8_t> bytes_of(const T& t) {
 
 // Pump the io_context without blocking.
 void pump(boost::asio::io_context& io, int rounds = 5);
+
+// Attach `fds` to `mh` as one SCM_RIGHTS control message; `cbuf` holds it and must outlive
+// the sendmsg call. No-op for an empty list.
+void attach_fds(msghdr& mh, std::vector<char>& cbuf, const std::vector<int>& fds);
 
 // Number of open fds in this process (leak checks).
 size_t open_fd_count();
