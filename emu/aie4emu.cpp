@@ -393,7 +393,16 @@ int run(const Options& opts) {
 
     fmt::print("aie4emu: ready (socket dir {})\n", opts.socket_dir);
     std::fflush(stdout);
-    io.run();
+    // A handler that throws (a bug: guest input is validated, not thrown about) must not take
+    // the whole NPU down with every other function's guest: log it and keep serving.
+    for (;;) {
+        try {
+            io.run();
+            break;
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "aie4emu: internal error in a handler, continuing: {}\n", e.what());
+        }
+    }
     emulator.shutdown();
     fs::remove(pidfile, ec);
     return 0;

@@ -171,6 +171,24 @@ Cert::~Cert() = default;
 
 void Cert::bind(npu3::DeviceServices& device) { device_ = &device; }
 
+// Contexts of one VF share its partition's columns, and each command's control code
+// configures the tiles it uses from scratch but does not undo what another context left
+// (routes, locks, BDs, a running core). Before a command of another context than the last
+// one on these columns, the columns are reset: a context switch [ours; AIE4's save/restore
+// of a preempted context is not modelled]. Commands of the same context keep the state
+// their predecessors left, as on hardware.
+void Cert::switch_context(aie::Array& array, const Queue& q)
+{
+    auto [it, fresh] = column_owner_.try_emplace(q.columns.start, q.serial);
+    if (fresh || it->second == q.serial)
+        return;
+    it->second = q.serial;
+    array.reset_columns(q.columns.start, q.columns.count);
+    counters_.add("cert.context_switches");
+    AIE4_LOG(cert, q.name, array.now(), "context {}: context switch on columns [{}, +{})", q.id, q.columns.start,
+             q.columns.count);
+}
+
 ColumnRange Cert::columns_of(const HwContext& c) const
 {
     if (config_.partition_columns)
@@ -396,8 +414,10 @@ bool Cert::process_one(Queue& q)
 
     if (state == 0) {
         const auto& geo = array->geometry();
-        if (q.columns.count != 0 && unsigned{q.columns.start} + q.columns.count <= geo.columns)
+        if (q.columns.count != 0 && unsigned{q.columns.start} + q.columns.count <= geo.columns) {
+            switch_context(*array, q);
             array->attach_host_memory(q.columns.start, q.columns.count, &host_memory(q.fn));
+        }
         const ExecEnv env{*array, dma, q.columns, config_.costs, config_.limits, args_len, q.name};
         ExecResult r = execute(env, programs);
         state = r.state;

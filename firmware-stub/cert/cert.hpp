@@ -141,6 +141,7 @@ private:
     void record(Queue& q, CommandRecord rec);
     [[nodiscard]] Queue* find(npu3::FunctionIndex fn, uint32_t id);
     [[nodiscard]] ColumnRange columns_of(const HwContext& c) const;
+    void switch_context(aie::Array& array, const Queue& q);
     FunctionMemory& host_memory(npu3::FunctionIndex fn);
 
     CertConfig config_;
@@ -148,6 +149,7 @@ private:
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
     uint64_t next_serial_ = 1;
     std::map<uint64_t, Queue> queues_;   // by serial (a context id can come back after a VF reset)
+    std::map<uint16_t, uint64_t> column_owner_;   // first column -> serial of the last queue that ran there
     std::map<npu3::FunctionIndex, std::unique_ptr<FunctionMemory>> host_;
     std::deque<CommandRecord> history_;
     sim::Counters counters_;
