@@ -3,8 +3,7 @@
 //
 // See guest-driver/README.md for the options and the workloads.
 //
-// Exit status: 0 pass, 1 a command or result check failed, 2 usage/device error,
-// 77 workload not available yet (skip).
+// Exit status: 0 pass, 1 a command or result check failed, 2 usage/device error.
 
 #include "guest-driver/include/xrt_umq_layout.hpp"
 #include "guest-driver/lib/cli.hpp"
@@ -32,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int exit_pass = 0, exit_fail = 1, exit_usage = 2, exit_skip = 77;
+constexpr int exit_pass = 0, exit_fail = 1, exit_usage = 2;
 constexpr std::uint64_t command_bo_size = 4096;
 
 enum class WaitMode { ioctl, poll };
