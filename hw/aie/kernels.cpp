@@ -215,11 +215,13 @@ void run_kernel(const ProgramDescriptor& d, std::span<uint8_t> dm)
         }
         break;
     case KernelId::gemm_i8: {
-        // Copy inputs first: the output may alias them in a badly written program.
-        std::vector<int8_t> A(size_t{m} * k), B(size_t{k} * n);
-        std::memcpy(A.data(), a, A.size());
-        std::memcpy(B.data(), b, B.size());
-        std::vector<int32_t> C(size_t{m} * n, 0);
+        // Copy inputs first: the output may alias them in a badly written program. The
+        // buffers are reused across calls (this runs once per simulated kernel invocation).
+        thread_local std::vector<int8_t> A, B;
+        thread_local std::vector<int32_t> C;
+        A.assign(reinterpret_cast<const int8_t*>(a), reinterpret_cast<const int8_t*>(a) + size_t{m} * k);
+        B.assign(reinterpret_cast<const int8_t*>(b), reinterpret_cast<const int8_t*>(b) + size_t{k} * n);
+        C.assign(size_t{m} * n, 0);
         gemm_i8_core(A.data(), B.data(), C.data(), m, n, k);
         std::memcpy(o, C.data(), C.size() * 4);
         break;
