@@ -11,6 +11,9 @@
 
 #include "hw/aie/array.hpp"
 #include "hw/aie/gemm_pipeline.hpp"
+
+#include <string>
+#include <vector>
 #include "hw/aie/program.hpp"
 
 using namespace aie4emu::aie;
@@ -98,10 +101,24 @@ void gemm_all_columns()
 
 } // namespace
 
-int main()
+// aie4-array-bench [dma|dma-all|gemm]...: the named workloads, all three by default.
+int main(int argc, char** argv)
 {
-    dma_one_column();
-    dma_all_columns();
-    gemm_all_columns();
+    const std::vector<std::string> all{"dma", "dma-all", "gemm"};
+    std::vector<std::string> which(argv + 1, argv + argc);
+    if (which.empty())
+        which = all;
+    for (const auto& w : which) {
+        if (w == "dma")
+            dma_one_column();
+        else if (w == "dma-all")
+            dma_all_columns();
+        else if (w == "gemm")
+            gemm_all_columns();
+        else {
+            std::fprintf(stderr, "usage: aie4-array-bench [dma|dma-all|gemm]...\n");
+            return 2;
+        }
+    }
     return 0;
 }
