@@ -174,7 +174,7 @@ json::value request(const std::string& socket_path, const json::object& req, int
         off += static_cast<size_t>(n);
     }
     std::string reply;
-    char buf[4096];
+    char buf[65536];
     while (reply.find('\n') == std::string::npos) {
         pollfd p{fd, POLLIN, 0};
         int r = ::poll(&p, 1, timeout_ms);
@@ -186,8 +186,8 @@ json::value request(const std::string& socket_path, const json::object& req, int
         if (n <= 0)
             throw std::runtime_error("control socket closed before replying");
         reply.append(buf, static_cast<size_t>(n));
-        if (reply.size() > ControlServer::kMaxLineBytes * 16)
-            throw std::runtime_error("control reply too long");
+        if (reply.size() > ControlServer::kMaxReplyBytes)
+            throw std::runtime_error(fmt::format("control reply longer than {} bytes", ControlServer::kMaxReplyBytes));
     }
     reply.resize(reply.find('\n'));
     return json::parse(reply);

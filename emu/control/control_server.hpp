@@ -49,6 +49,9 @@ public:
     [[nodiscard]] std::string handle_line(const std::string& line);
 
     static constexpr size_t kMaxLineBytes = 64 * 1024;
+    // What request() accepts back: a whole trace (65,536 records) or CERT's command history
+    // fits with room to spare.
+    static constexpr size_t kMaxReplyBytes = 64u * 1024 * 1024;
 
 private:
     struct Session;
