@@ -10,7 +10,7 @@ start_emu() {
     sock=$out/sock
     "$build/emu/aie4emu" --socket-dir "$sock" --vfs "$2" >"$out/ready" 2>"$out/aie4emu.log" &
     emu=$!
-    trap 'kill -TERM $emu 2>/dev/null; wait $emu 2>/dev/null || true' EXIT
+    trap 'kill -TERM $emu 2>/dev/null || true; wait $emu 2>/dev/null || true' EXIT
     for _ in $(seq 200); do grep -q '^aie4emu: ready' "$out/ready" && return 0; sleep 0.05; done
     echo "FAIL: aie4emu did not start"; cat "$out/aie4emu.log"; exit 1
 }
