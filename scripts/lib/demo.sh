@@ -14,6 +14,8 @@ Sets up and builds if needed, then boots a guest (TCG on this machine kind) with
   3. runs workloads through a user-mode queue on the VF (XRT's queue layout): a DMA copy
      with a transpose, an int8 GEMM on a compute tile, and empty commands for throughput;
      every output byte is checked against a reference computed in the guest.
+  4. boots a second guest with the Debian trixie root and XRT 2.25 on a VF and runs
+     xrt-smi examine, which must list the VF.
 Ends with a summary including the simulated array cycles of each job.
   --keep DIR   keep the console, aie4emu's log, traces and command records in DIR
 EOF2
@@ -22,11 +24,16 @@ EOF2
         "") ;;
         *) aie4_die "unknown option '$1' (see ./aie4 demo --help)";;
     esac
-    local out=${DEMO_KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/aie4-demo.XXXXXX")} rc t0
+    local out=${DEMO_KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/aie4-demo.XXXXXX")} rc xrc t0
     t0=$(aie4_now)
     set +e
     cmd_boot --script "$AIE4_ROOT/guest-driver/demo/demo.sh" --attach pf,vf0 --save "$out"
     rc=$?
+    echo
+    aie4_step "demo part 2: XRT 2.25 (xrt-smi) in a Debian root, on a VF"
+    cmd_boot --script "$AIE4_ROOT/guest-driver/demo/xrt.sh" --attach vf0 --rootfs xrt --save "$out/xrt"
+    xrc=$?
+    [ "$rc" = 0 ] && rc=$xrc
     set -e
     echo
     echo "================ aie4emu demo summary ================"
@@ -34,6 +41,7 @@ EOF2
     sed -n 's/^DEMO bound \([^ ]*\) \(.*\)/  driver bound   \1  as \2/p' "$out/console.log"
     sed -n 's/^DEMO probe-errors \(.*\)/  amdxdna probe errors or warnings: \1/p' "$out/console.log"
     sed -n 's/^DEMO workload \([a-z]*\) rc=\([0-9]*\) \(.*\)/  workload \1: exit \2, \3/p' "$out/console.log"
+    sed -n 's/^DEMO xrt \(.*\)/  XRT 2.25 xrt-smi examine: \1/p' "$out/xrt/console.log" 2>/dev/null
     python3 - "$out/commands.json" <<'PY' || true
 import json, sys
 from collections import defaultdict
