@@ -152,6 +152,8 @@ struct Channel {
     bool lock_stall = false;
     Channel* waiting_producer = nullptr;   // S2MM: an MM2S ready and routed to us
     Channel* peer = nullptr;               // during a transfer
+    uint64_t burst_id = 0;                 // MM2S: the pending burst's id (Impl::burst_ids)
+    uint32_t burst_words = 0;
     uint64_t tct_issued = 0;
     uint64_t tct_consumed = 0;
     uint32_t track = ~0u;
@@ -163,9 +165,17 @@ struct Channel {
     std::string route_error;
 };
 
+// Who waits for a lock: a DMA channel retrying its BD's acquire, or a core retrying its
+// kernel's acquires (valid while the core's epoch is unchanged).
+struct Waiter {
+    Channel* channel = nullptr;   // or
+    Tile* core = nullptr;
+    uint64_t epoch = 0;
+};
+
 struct Lock {
     int32_t value = 0;
-    std::vector<std::function<void()>> waiters;
+    std::vector<Waiter> waiters;
 };
 
 struct CoreState {
@@ -177,7 +187,8 @@ struct CoreState {
     int stage = 0;
     unsigned acquires = 0;
     uint32_t track = ~0u;
-    uint64_t epoch = 0;   // bumped when the core stops: its pending events and lock waits lapse
+    uint64_t epoch = 0;   // bumped when the core stops or its tile resets: its pending events and lock waits lapse
+    sim::Cycle compute_start = 0;
 };
 
 struct Tile {
@@ -189,6 +200,8 @@ struct Tile {
     std::vector<uint8_t> program;
     std::vector<uint32_t> bd_words;    // per block: block_bd_first[b] * words
     std::vector<uint8_t> bd_iter;      // current iteration per stored BD
+    std::vector<Bd> bd_decoded;        // decode_bd of each stored BD, valid if bd_fresh
+    std::vector<uint8_t> bd_fresh;     // cleared by any write to the BD's words
     unsigned block_bd_first[2]{};
     std::vector<Channel> s2mm, mm2s;
     std::vector<Lock> locks;
@@ -234,9 +247,17 @@ struct Array::Impl {
     std::vector<ARow> arows;
     std::vector<uint16_t> row_to_arow;
 
+    uint64_t burst_ids = 0;
+    std::vector<Waiter> woken;   // wake()'s scratch list, kept for its capacity
+    // Hot counters, looked up once.
     uint64_t& c_bytes = counters.get("dma.bytes");
     uint64_t& c_bds = counters.get("dma.bds");
     uint64_t& c_bursts = counters.get("dma.bursts");
+    uint64_t& c_tasks = counters.get("dma.tasks");
+    uint64_t& c_lock_stalls = counters.get("lock.stalls");
+    uint64_t& c_tct = counters.get("tct.issued");
+    uint64_t& c_invocations = counters.get("core.invocations");
+    uint64_t& c_busy = counters.get("core.busy_cycles");
 
     Impl(const Geometry& g, const CostParams& c) : geo(g), cost(c) { build(); }
 
@@ -283,15 +304,21 @@ struct Array::Impl {
     void init_tile(Tile& t)
     {
         const uint64_t gen = t.generation + 1;
+        const uint64_t core_epoch = t.core.epoch + 1;
         HostMemory* host = t.host;
         const TileKind kind = t.kind;
         const uint16_t col = t.col, row = t.row, arow = t.arow;
+        // Channels keep their addresses for the life of the array: pending events and lock
+        // waiters point at them, and a reset must leave those pointers valid (the events then
+        // lapse on their generation or burst-id guard).
+        std::vector<Channel> s2mm = std::move(t.s2mm), mm2s = std::move(t.mm2s);
         t = Tile{};
         t.kind = kind;
         t.col = col;
         t.row = row;
         t.arow = arow;
         t.generation = gen;
+        t.core.epoch = core_epoch;
         t.host = host;
         t.res = &resources(kind);
         t.map = kind == TileKind::core ? &regs::kCoreMap : kind == TileKind::mem ? &regs::kMemMap : &regs::kShimMap;
@@ -304,8 +331,15 @@ struct Array::Impl {
         }
         t.bd_words.assign(size_t{total} * t.map->bd_words, 0);
         t.bd_iter.assign(total, 0);
-        t.s2mm.resize(t.res->s2mm_channels);
-        t.mm2s.resize(t.res->mm2s_channels);
+        t.bd_decoded.assign(total, Bd{});
+        t.bd_fresh.assign(total, 0);
+        for (auto* list : {&s2mm, &mm2s})
+            for (Channel& ch : *list)
+                ch = Channel{};
+        s2mm.resize(t.res->s2mm_channels);   // no-ops after the first build
+        mm2s.resize(t.res->mm2s_channels);
+        t.s2mm = std::move(s2mm);
+        t.mm2s = std::move(mm2s);
         for (unsigned b = 0; b < t.map->dma_blocks; ++b) {
             const auto& blk = t.map->dma[b];
             for (unsigned k = 0; k < blk.s2mm_count; ++k) {
@@ -360,15 +394,30 @@ struct Array::Impl {
     }
 
     // ---------- events / errors ----------
-    template <typename F>
-    void at(Tile& t, sim::Cycle delay, F&& fn)
+    // Events are plain calls (EventQueue::schedule_call_in) carrying the channel or tile and
+    // a guard: the tile generation (a column reset drops them), the core epoch (a core stop
+    // or reset drops them) or the burst id (a channel reset or error drops the burst).
+    static uint64_t ptr_arg(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+    template <typename T>
+    static T* arg_ptr(uint64_t a) { return reinterpret_cast<T*>(static_cast<uintptr_t>(a)); }
+
+    // A channel's BD setup is over, or a lock it waits for changed: (re)try the acquire.
+    void schedule_acquire(Channel& ch, sim::Cycle delay)
     {
-        const uint64_t gen = t.generation;
-        Tile* tp = &t;
-        events.schedule_in(delay, [tp, gen, fn = std::forward<F>(fn)]() mutable {
-            if (tp->generation == gen)
-                fn();
-        });
+        events.schedule_call_in(delay, [](void* self, uint64_t c, uint64_t gen) {
+            Channel* ch = arg_ptr<Channel>(c);
+            if (ch->tile->generation == gen)
+                static_cast<Impl*>(self)->acquire(*ch);
+        }, this, ptr_arg(&ch), ch.tile->generation);
+    }
+    // A lock a core waits for changed: retry its acquires.
+    void schedule_core_step(Tile& t, uint64_t epoch, sim::Cycle delay)
+    {
+        events.schedule_call_in(delay, [](void* self, uint64_t tp, uint64_t ep) {
+            Tile* t = arg_ptr<Tile>(tp);
+            if (t->core.epoch == ep)
+                static_cast<Impl*>(self)->core_step(*t);
+        }, this, ptr_arg(&t), epoch);
     }
 
     void report(ErrorKind kind, const Tile& t, Direction dir, uint8_t ch, std::string msg)
@@ -448,10 +497,14 @@ struct Array::Impl {
         auto& w = t.locks[id].waiters;
         if (w.empty())
             return;
-        auto waiters = std::move(w);
-        w.clear();
-        for (auto& fn : waiters)
-            at(t, cost.lock_cycles, std::move(fn));
+        woken.swap(w);
+        for (const Waiter& x : woken) {
+            if (x.channel)
+                schedule_acquire(*x.channel, cost.lock_cycles);
+            else
+                schedule_core_step(*x.core, x.epoch, cost.lock_cycles);
+        }
+        woken.clear();
     }
 
     // ---------- DMA ----------
@@ -501,7 +554,7 @@ struct Array::Impl {
         ch.task = ch.queue.front();
         ch.queue.pop_front();
         ch.repeats_left = ch.task.repeat;
-        counters.add("dma.tasks");
+        ++c_tasks;
         start_bd(ch, ch.task.start_bd);
     }
 
@@ -514,7 +567,12 @@ struct Array::Impl {
             channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} out of range (block has {})", bd, blk.bd_count));
             return;
         }
-        ch.cfg = decode_bd(bd_ptr(t, ch.block, bd));
+        const unsigned slot = t.block_bd_first[ch.block] + bd;
+        if (!t.bd_fresh[slot]) {
+            t.bd_decoded[slot] = decode_bd(bd_ptr(t, ch.block, bd));
+            t.bd_fresh[slot] = 1;
+        }
+        ch.cfg = t.bd_decoded[slot];
         if (!ch.cfg.valid) {
             channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} not valid", bd));
             return;
@@ -532,7 +590,6 @@ struct Array::Impl {
             channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} names a lock beyond {}", bd, t.locks.size()));
             return;
         }
-        const unsigned slot = t.block_bd_first[ch.block] + bd;
         const uint32_t iter = t.bd_iter[slot] % ch.cfg.iterations;
         t.bd_iter[slot] = static_cast<uint8_t>((iter + 1) % ch.cfg.iterations);
         ch.gen.init(ch.cfg, uint64_t{iter} * ch.cfg.iter_step);
@@ -542,8 +599,7 @@ struct Array::Impl {
         ++c_bds;
         AIE4_LOG(dma, "array", events.now(), "tile({},{}) {}{} BD {} start: {} words at {:#x}", t.col, t.row,
                  ch.dir == Direction::s2mm ? "s2mm" : "mm2s", ch.index, bd, ch.cfg.length, ch.cfg.address);
-        Channel* c = &ch;
-        at(t, cost.bd_setup_cycles, [this, c] { acquire(*c); });
+        schedule_acquire(ch, cost.bd_setup_cycles);
     }
 
     void acquire(Channel& ch)
@@ -553,9 +609,8 @@ struct Array::Impl {
         if (ch.cfg.acq_en && !try_acquire(*ch.tile, ch.cfg.acq_id, ch.cfg.acq_val)) {
             ch.phase = Phase::acquiring;
             ch.lock_stall = true;
-            counters.add("lock.stalls");
-            Channel* c = &ch;
-            ch.tile->locks[ch.cfg.acq_id].waiters.push_back([this, c] { acquire(*c); });
+            ++c_lock_stalls;
+            ch.tile->locks[ch.cfg.acq_id].waiters.push_back(Waiter{&ch, nullptr, 0});
             return;
         }
         ch.lock_stall = false;
@@ -662,14 +717,14 @@ struct Array::Impl {
         p.phase = s.phase = Phase::transferring;
         p.peer = &s;
         s.peer = &p;
-        Channel* pp = &p;
-        Channel* sp = &s;
-        const uint64_t sgen = s.tile->generation;
-        at(*p.tile, cycles, [this, pp, sp, sgen, words] {
-            if (sp->tile->generation != sgen || pp->peer != sp)
-                return;
-            complete(*pp, *sp, words);
-        });
+        p.burst_id = ++burst_ids;
+        p.burst_words = words;
+        // Lapses if either side was reset or faulted (peer cleared, or a new burst started).
+        events.schedule_call_in(cycles, [](void* self, uint64_t pp, uint64_t id) {
+            Channel* p = arg_ptr<Channel>(pp);
+            if (p->burst_id == id && p->peer)
+                static_cast<Impl*>(self)->complete(*p, *p->peer, p->burst_words);
+        }, this, ptr_arg(&p), p.burst_id);
     }
 
     // Moves `words` through ch's address pattern between tile/host memory and buf.
@@ -715,16 +770,51 @@ struct Array::Impl {
         return true;
     }
 
+    // True if the next `words` of ch's pattern stay inside its tile's data memory.
+    static bool pattern_in_memory(const Channel& ch, uint32_t words)
+    {
+        AddrGen g = ch.gen;
+        const size_t size = ch.tile->data.size();
+        while (words > 0) {
+            const uint32_t n = g.run(words);
+            const uint64_t addr = ch.cfg.address + g.offset_words() * 4;
+            if (addr > size || size_t{n} * 4 > size - addr)
+                return false;
+            g.advance(n);
+            words -= n;
+        }
+        return true;
+    }
+
+    // Tile memory to another tile's memory, run by run, without the scratch buffer.
+    static void copy_between_tiles(Channel& p, Channel& s, uint32_t words)
+    {
+        while (words > 0) {
+            const uint32_t n = std::min(p.gen.run(words), s.gen.run(words));
+            std::memcpy(s.tile->data.data() + s.cfg.address + s.gen.offset_words() * 4,
+                        p.tile->data.data() + p.cfg.address + p.gen.offset_words() * 4, size_t{n} * 4);
+            p.gen.advance(n);
+            s.gen.advance(n);
+            words -= n;
+        }
+    }
+
     void complete(Channel& p, Channel& s, uint32_t words)
     {
         p.peer = s.peer = nullptr;
         p.phase = s.phase = Phase::ready;
-        scratch.resize(size_t{words} * 4);
-        if (!move(p, words, scratch.data(), false)) {
-            return;
-        }
-        if (!move(s, words, scratch.data(), true)) {
-            return;
+        // Between two different tiles' memories (no overlap possible) and with both patterns
+        // in range, copy directly; otherwise (host memory, same tile, a fault to report) go
+        // through the scratch buffer, which reads the whole burst before writing any of it.
+        if (p.tile != s.tile && p.tile->kind != TileKind::shim && s.tile->kind != TileKind::shim &&
+            pattern_in_memory(p, words) && pattern_in_memory(s, words)) {
+            copy_between_tiles(p, s, words);
+        } else {
+            scratch.resize(size_t{words} * 4);
+            if (!move(p, words, scratch.data(), false))
+                return;
+            if (!move(s, words, scratch.data(), true))
+                return;
         }
         c_bytes += uint64_t{words} * 4;
         ++c_bursts;
@@ -765,7 +855,7 @@ struct Array::Impl {
         }
         if (ch.task.token) {
             ++ch.tct_issued;
-            counters.add("tct.issued");
+            ++c_tct;
             if (tct_cb) {
                 try {
                     tct_cb(ChannelId{t.col, t.row, ch.dir, ch.index});
@@ -879,13 +969,8 @@ struct Array::Impl {
             const LockPair* lp = stages[c.stage];
             if (lp && lp->enabled) {
                 if (!try_acquire(t, lp->acquire, -1)) {
-                    Tile* tp = &t;
-                    const uint64_t ep = c.epoch;
-                    counters.add("lock.stalls");
-                    t.locks[lp->acquire].waiters.push_back([this, tp, ep] {
-                        if (tp->core.epoch == ep)
-                            core_step(*tp);
-                    });
+                    ++c_lock_stalls;
+                    t.locks[lp->acquire].waiters.push_back(Waiter{nullptr, &t, c.epoch});
                     return;
                 }
                 ++c.acquires;
@@ -893,21 +978,21 @@ struct Array::Impl {
             ++c.stage;
         }
         const sim::Cycle cycles = kernel_cycles(c.desc, cost) + c.acquires * cost.lock_cycles;
-        const sim::Cycle start = events.now();
-        Tile* tp = &t;
-        const uint64_t ep = c.epoch;
-        at(t, cycles, [this, tp, start, ep] {
-            if (tp->core.epoch == ep)
-                core_compute_done(*tp, start);
-        });
+        c.compute_start = events.now();
+        events.schedule_call_in(cycles, [](void* self, uint64_t tp, uint64_t ep) {
+            Tile* t = arg_ptr<Tile>(tp);
+            if (t->core.epoch == ep)
+                static_cast<Impl*>(self)->core_compute_done(*t);
+        }, this, ptr_arg(&t), c.epoch);
     }
 
-    void core_compute_done(Tile& t, sim::Cycle start)
+    void core_compute_done(Tile& t)
     {
         CoreState& c = t.core;
+        const sim::Cycle start = c.compute_start;
         run_kernel(c.desc, t.data);
-        counters.add("core.invocations");
-        counters.add("core.busy_cycles", events.now() - start);
+        ++c_invocations;
+        c_busy += events.now() - start;
         if (trace.enabled()) {
             if (c.track == ~0u)
                 c.track = trace.track(fmt::format("col {}", t.col), fmt::format("tile({},{}) core", t.col, t.row));
@@ -1030,6 +1115,7 @@ struct Array::Impl {
             return;
         case RegKind::bd: {
             bd_ptr(t, r.block, r.index)[r.word] = v;
+            t.bd_fresh[t.block_bd_first[r.block] + r.index] = 0;
             if (r.word == 6)
                 t.bd_iter[t.block_bd_first[r.block] + r.index] = static_cast<uint8_t>(v >> regs::bd::kIterCurShift);
             return;

@@ -23,6 +23,10 @@
 // Element-wise kernels work on int32 elements; GEMMs are row-major:
 //   int8 GEMM: C[MxN] int32 = A[MxK] int8 x B[KxN] int8
 //   bf16 GEMM: C[MxN] fp32  = A[MxK] bf16 x B[KxN] bf16 (fp32 accumulation)
+// bf16 rounding [ours]: C[i][j] starts at +0.0f; for k ascending, the product A*B (exact in
+// fp32 unless it overflows or underflows) is rounded to fp32, then added with fp32 rounding
+// (IEEE round to nearest even, no fused multiply-add, subnormals kept); C is fp32, not
+// rounded to bf16. int8 GEMM and the element-wise kernels are exact (int32, wrapping).
 #pragma once
 
 #include <array>
@@ -83,8 +87,12 @@ struct KernelShape {
 std::optional<KernelShape> kernel_shape(const ProgramDescriptor& d);
 // Device cycles one invocation costs (without lock handshakes).
 sim::Cycle kernel_cycles(const ProgramDescriptor& d, const CostParams& c);
-// Run one invocation on `dm` (buffers already bounds-checked).
-void run_kernel(const ProgramDescriptor& d, std::span<uint8_t> dm);
+// Which host implementation runs a kernel: the fastest one for this host (AVX2 when the CPU
+// has it) or the portable C++ one. Both give bit-identical results; tests compare them.
+enum class KernelImpl : uint8_t { fastest, portable };
+// Run one invocation on `dm` (buffers already bounds-checked). The output may alias the
+// inputs: GEMMs read their inputs completely before writing.
+void run_kernel(const ProgramDescriptor& d, std::span<uint8_t> dm, KernelImpl impl = KernelImpl::fastest);
 const char* kernel_name(KernelId k);
 
 // bf16 helpers (round to nearest even) for tests and tools.

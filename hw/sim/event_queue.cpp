@@ -4,21 +4,39 @@
 
 namespace aie4emu::sim {
 
+uint32_t EventQueue::take_slot()
+{
+    if (!free_slots_.empty()) {
+        const uint32_t slot = free_slots_.back();
+        free_slots_.pop_back();
+        return slot;
+    }
+    slots_.emplace_back();
+    return static_cast<uint32_t>(slots_.size() - 1);
+}
+
+void EventQueue::push(Cycle when, uint32_t slot)
+{
+    heap_.push_back(Entry{when < now_ ? now_ : when, seq_++, slot});
+    std::push_heap(heap_.begin(), heap_.end(), Later{});
+}
+
 void EventQueue::schedule_at(Cycle when, Action action)
 {
-    if (when < now_)
-        when = now_;
-    uint32_t slot;
-    if (!free_slots_.empty()) {
-        slot = free_slots_.back();
-        free_slots_.pop_back();
-        actions_[slot] = std::move(action);
-    } else {
-        slot = static_cast<uint32_t>(actions_.size());
-        actions_.push_back(std::move(action));
-    }
-    heap_.push_back(Entry{when, seq_++, slot});
-    std::push_heap(heap_.begin(), heap_.end(), Later{});
+    const uint32_t slot = take_slot();
+    slots_[slot].action = std::move(action);
+    push(when, slot);
+}
+
+void EventQueue::schedule_call_at(Cycle when, Call call, void* object, uint64_t a, uint64_t b)
+{
+    const uint32_t slot = take_slot();
+    Slot& s = slots_[slot];
+    s.call = call;
+    s.object = object;
+    s.a = a;
+    s.b = b;
+    push(when, slot);
 }
 
 bool EventQueue::step()
@@ -29,10 +47,21 @@ bool EventQueue::step()
     const Entry e = heap_.back();
     heap_.pop_back();
     now_ = e.when;
-    Action action = std::move(actions_[e.slot]);
-    actions_[e.slot] = nullptr;
-    free_slots_.push_back(e.slot);
     ++fired_;
+    // Copy out first: the event may schedule more, which can reallocate slots_.
+    Slot& s = slots_[e.slot];
+    if (s.call) {
+        const Call call = s.call;
+        void* const object = s.object;
+        const uint64_t a = s.a, b = s.b;
+        s.call = nullptr;
+        free_slots_.push_back(e.slot);
+        call(object, a, b);
+        return true;
+    }
+    Action action = std::move(s.action);
+    s.action = nullptr;
+    free_slots_.push_back(e.slot);
     action();
     return true;
 }
@@ -79,7 +108,7 @@ bool EventQueue::run_until_true(const std::function<bool()>& pred, Cycle limit)
 void EventQueue::clear()
 {
     heap_.clear();
-    actions_.clear();
+    slots_.clear();
     free_slots_.clear();
 }
 

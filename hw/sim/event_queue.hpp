@@ -34,6 +34,16 @@ public:
     void schedule_at(Cycle when, Action action);
     void schedule_in(Cycle delay, Action action) { schedule_at(now_ + delay, std::move(action)); }
 
+    // A plain function call `call(object, a, b)`: the same ordering as an Action, but no
+    // allocation and no type erasure, for hot paths (the array model's DMA, lock and core
+    // events). The caller keeps `object` alive or makes the call check that it still applies.
+    using Call = void (*)(void* object, uint64_t a, uint64_t b);
+    void schedule_call_at(Cycle when, Call call, void* object, uint64_t a = 0, uint64_t b = 0);
+    void schedule_call_in(Cycle delay, Call call, void* object, uint64_t a = 0, uint64_t b = 0)
+    {
+        schedule_call_at(now_ + delay, call, object, a, b);
+    }
+
     // Fire the earliest event; false if there is none.
     bool step();
     // Fire every event with cycle <= limit, then set now() to `limit`
@@ -63,12 +73,21 @@ private:
             return a.when != b.when ? a.when > b.when : a.seq > b.seq;
         }
     };
+    // What a heap entry runs: `call` if set, else `action`.
+    struct Slot {
+        Call call = nullptr;
+        void* object = nullptr;
+        uint64_t a = 0, b = 0;
+        Action action;
+    };
+    uint32_t take_slot();
+    void push(Cycle when, uint32_t slot);
 
     Cycle now_ = 0;
     uint64_t seq_ = 0;
     uint64_t fired_ = 0;
     std::vector<Entry> heap_;
-    std::vector<Action> actions_;   // slots referenced by heap entries
+    std::vector<Slot> slots_;   // referenced by heap entries
     std::vector<uint32_t> free_slots_;
 };
 

@@ -36,11 +36,13 @@ uint32_t TraceWriter::track(std::string_view process, std::string_view thread)
         ++pid;
     if (pid == processes_.size())
         processes_.emplace_back(process);
-    uint32_t tid = 0;
+    // Ids in the JSON start at 1 (pid 0 / tid 0 have special meanings in some viewers);
+    // tid numbers the tracks within their process.
+    uint32_t tid = 1;
     for (const auto& t : tracks_)
-        if (t.pid == pid)
+        if (t.pid == pid + 1)
             ++tid;
-    tracks_.push_back(Track{std::string(process), std::string(thread), pid + 1, tid + 1});
+    tracks_.push_back(Track{std::string(process), std::string(thread), pid + 1, tid});
     return static_cast<uint32_t>(tracks_.size() - 1);
 }
 
@@ -88,6 +90,15 @@ std::string TraceWriter::to_json() const
                            t.pid, t.tid);
         append_escaped(out, t.thread);
         out += "}}";
+        // Viewers order tracks by this index: by name within the process ("tile(0,0) mm2s0"
+        // before "tile(0,1) s2mm0"), not by when the track first appeared.
+        uint32_t rank = 0;
+        for (const auto& o : tracks_)
+            rank += o.pid == t.pid && o.thread < t.thread;
+        sep();
+        out += fmt::format("{{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":{},\"tid\":{},"
+                           "\"args\":{{\"sort_index\":{}}}}}",
+                           t.pid, t.tid, rank);
     }
     for (const auto& e : events_) {
         const Track& t = tracks_[e.track];

@@ -4,6 +4,13 @@
 // (track) per tile or DMA channel. Timestamps are microseconds in the
 // format, so cycles are divided by cycles_per_us (default 1000: a cycle
 // shows as 1 ns, i.e. a 1 GHz clock for display only).
+//
+// Output: metadata first ("ph":"M": one process_name per process, one
+// thread_name and one thread_sort_index per track), then the events. pids
+// number the processes from 1; tids number the tracks from 1 within their
+// process, so each track is its own (pid, tid). Spans are "ph":"X" with
+// "ts" and "dur"; points are "ph":"i" with "s":"t"; both carry the exact
+// cycle numbers in args.cycle / args.cycles.
 #pragma once
 
 #include <cstdint>

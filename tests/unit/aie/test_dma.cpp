@@ -290,3 +290,76 @@ TEST_CASE("unmodelled addresses read 0 and are counted; reset clears a column ra
     CHECK(f.array.lock_value(1, kMem, 40) == 0);
     CHECK(f.array.read32(f.array.tile_address(2, kCore, 0x100)) == word);   // other partition untouched
 }
+
+TEST_CASE("a channel reset mid-burst drops the burst; the restarted task takes its full time")
+{
+    Fixture f;
+    const auto src = iota_words(256, 11);
+    REQUIRE(f.array.write_tile_memory(0, kMem, 0, src.data(), 1024));
+    REQUIRE(f.prog.route_vertical(0, kMem, 0, kCore, 0, 0));
+    f.prog.write_bd(0, kMem, Direction::mm2s, 0, 0, BdFields{.address = 0, .length = 256});
+    f.prog.write_bd(0, kCore, Direction::s2mm, 0, 0, BdFields{.address = 0x1000, .length = 256});
+    auto start = [&] {
+        f.prog.push_task(0, kCore, Direction::s2mm, 0, 0);
+        f.prog.push_task(0, kMem, Direction::mm2s, 0, 0);
+    };
+    // setup + 1024 B at 4 B/cycle + 2 switches (memory tile, compute tile)
+    const Cycle transfer = f.c.bd_setup_cycles + 1024 / 4 + 2 * f.c.switch_hop_cycles;
+    start();
+    f.array.run_for(100);   // the burst is in flight (it would end at `transfer`)
+    REQUIRE(f.array.now() < transfer);
+    // Channel reset (CTRL bit 1) on both ends, then the same tasks again at once.
+    for (auto [row, dir] : {std::pair{kMem, Direction::mm2s}, std::pair{kCore, Direction::s2mm}})
+        f.array.write32(f.prog.queue_address(0, row, dir, 0) - 4, 0x2);
+    const Cycle restart = f.array.now();
+    start();
+    REQUIRE(f.array.wait_tcts({0, kCore, Direction::s2mm, 0}, 1, 10000));
+    // The dropped burst's event must not complete the new one early.
+    CHECK(f.array.now() == restart + transfer);
+    std::vector<uint32_t> dst(256);
+    REQUIRE(f.array.read_tile_memory(0, kCore, 0x1000, dst.data(), 1024));
+    CHECK(dst == src);
+    CHECK(f.array.tct_issued({0, kMem, Direction::mm2s, 0}) == 1);
+    CHECK(f.array.errors().empty());
+}
+
+TEST_CASE("a column reset with bursts, lock waits and kernels in flight drops them cleanly")
+{
+    Fixture f;
+    // Column 1: a memory tile -> compute tile burst in flight, and a compute-tile S2MM waiting
+    // on a lock. Column 2: the same transfer, not reset, must finish as if nothing happened.
+    const auto src = iota_words(256, 5);
+    for (uint16_t col : {uint16_t{1}, uint16_t{2}}) {
+        REQUIRE(f.array.write_tile_memory(col, kMem, 0, src.data(), 1024));
+        REQUIRE(f.prog.route_vertical(col, kMem, 0, kCore, 0, 0));
+        f.prog.write_bd(col, kMem, Direction::mm2s, 0, 0, BdFields{.address = 0, .length = 256});
+        f.prog.write_bd(col, kCore, Direction::s2mm, 0, 0, BdFields{.address = 0x1000, .length = 256});
+        f.prog.write_bd(col, kCore, Direction::s2mm, 1, 1,
+                        BdFields{.address = 0x2000, .length = 16, .acquire = true, .acq_val = -1, .acq_id = 7});
+        f.prog.push_task(col, kCore, Direction::s2mm, 0, 0);
+        f.prog.push_task(col, kMem, Direction::mm2s, 0, 0);
+        f.prog.push_task(col, kCore, Direction::s2mm, 1, 1);
+    }
+    f.array.run_for(100);
+    f.array.reset_columns(1, 1);
+    f.prog.set_lock(2, kCore, 7, 1);   // a lock release after the reset: only column 2's waiter is left
+    REQUIRE(f.array.run_until_idle(100000));
+    std::vector<uint32_t> dst(256);
+    REQUIRE(f.array.read_tile_memory(1, kCore, 0x1000, dst.data(), 1024));
+    CHECK(dst == std::vector<uint32_t>(256, 0));   // the dropped burst wrote nothing
+    CHECK(f.array.tct_issued({1, kCore, Direction::s2mm, 0}) == 0);
+    REQUIRE(f.array.read_tile_memory(2, kCore, 0x1000, dst.data(), 1024));
+    CHECK(dst == src);
+    CHECK(f.array.tct_issued({2, kCore, Direction::s2mm, 0}) == 1);
+    CHECK(f.array.errors().empty());
+    // The reset column works again from scratch.
+    REQUIRE(f.array.write_tile_memory(1, kMem, 0, src.data(), 1024));
+    REQUIRE(f.prog.route_vertical(1, kMem, 0, kCore, 0, 0));
+    f.prog.write_bd(1, kMem, Direction::mm2s, 0, 0, BdFields{.address = 0, .length = 256});
+    f.prog.write_bd(1, kCore, Direction::s2mm, 0, 0, BdFields{.address = 0x1000, .length = 256});
+    f.prog.push_task(1, kCore, Direction::s2mm, 0, 0);
+    f.prog.push_task(1, kMem, Direction::mm2s, 0, 0);
+    REQUIRE(f.array.wait_tcts({1, kCore, Direction::s2mm, 0}, 1, 10000));
+    REQUIRE(f.array.read_tile_memory(1, kCore, 0x1000, dst.data(), 1024));
+    CHECK(dst == src);
+}

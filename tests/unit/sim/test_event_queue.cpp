@@ -1,5 +1,6 @@
 #include <catch2/catch_test_macros.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,44 @@ TEST_CASE("a slot reused after firing keeps ordering deterministic across runs")
     const auto b = run();
     CHECK(a.size() == 77);
     CHECK(a == b);
+}
+
+TEST_CASE("plain calls and actions share one order: cycle, then insertion")
+{
+    EventQueue q;
+    std::vector<std::string> order;
+    struct Ctx {
+        EventQueue* q;
+        std::vector<std::string>* order;
+    } ctx{&q, &order};
+    auto call = [](void* o, uint64_t a, uint64_t b) {
+        auto* c = static_cast<Ctx*>(o);
+        c->order->push_back("call" + std::to_string(a) + "@" + std::to_string(c->q->now()));
+        if (b > 0)   // schedules a follow-up at the same cycle: it runs after everything already queued there
+            c->q->schedule_call_in(0, [](void* o2, uint64_t a2, uint64_t) {
+                static_cast<Ctx*>(o2)->order->push_back("again" + std::to_string(a2));
+            }, o, a, 0);
+    };
+    q.schedule_call_at(10, call, &ctx, 1, 1);
+    q.schedule_at(10, [&] { order.push_back("action@10"); });
+    q.schedule_call_at(5, call, &ctx, 2, 0);
+    q.schedule_call_at(10, call, &ctx, 3, 0);
+    CHECK(q.pending() == 4);
+    CHECK(q.run_until_idle(100));
+    CHECK(order == std::vector<std::string>{"call2@5", "call1@10", "action@10", "call3@10", "again1"});
+    CHECK(q.fired() == 5);
+    // Freed slots are reused; 100 calls over 13 cycles fire stably sorted by cycle.
+    std::vector<uint64_t> seen, expected(100);
+    const aie4emu::sim::Cycle base = q.now();
+    for (uint64_t i = 0; i < 100; ++i)
+        q.schedule_call_at(base + (i * 7) % 13,
+                           [](void* o, uint64_t a, uint64_t) { static_cast<std::vector<uint64_t>*>(o)->push_back(a); },
+                           &seen, i);
+    CHECK(q.run_until_idle(100));
+    for (uint64_t i = 0; i < 100; ++i)
+        expected[i] = i;
+    std::stable_sort(expected.begin(), expected.end(), [](uint64_t a, uint64_t b) { return (a * 7) % 13 < (b * 7) % 13; });
+    CHECK(seen == expected);
 }
 
 TEST_CASE("counters keep stable references and reset to zero")

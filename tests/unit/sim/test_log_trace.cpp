@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -57,20 +58,36 @@ TEST_CASE("trace JSON parses and carries one named track per tile/channel")
     const auto v = boost::json::parse(t.to_json());
     const auto& events = v.at("traceEvents").as_array();
     int spans = 0, names = 0;
+    // (pid, tid) of each thread_name, and the tracks the spans land on.
+    std::map<std::pair<int64_t, int64_t>, std::string> thread_of;
+    std::map<std::string, std::pair<int64_t, int64_t>> span_track;
+    std::map<std::pair<int64_t, int64_t>, int64_t> sort_index;
     for (const auto& e : events) {
         const auto& o = e.as_object();
+        const std::pair<int64_t, int64_t> id{o.at("pid").to_number<int64_t>(), o.at("tid").to_number<int64_t>()};
         if (o.at("ph") == "X") {
             ++spans;
+            span_track[std::string(o.at("name").as_string())] = id;
             if (o.at("name") == "gemm") {
                 CHECK(o.at("ts").to_number<double>() == 2.0);
                 CHECK(o.at("dur").to_number<double>() == 0.5);
             }
         }
-        if (o.at("ph") == "M" && o.at("name") == "thread_name")
+        if (o.at("ph") == "M" && o.at("name") == "thread_name") {
             ++names;
+            CHECK(thread_of.emplace(id, std::string(o.at("args").at("name").as_string())).second);   // one per track
+        }
+        if (o.at("ph") == "M" && o.at("name") == "thread_sort_index")
+            sort_index[id] = o.at("args").at("sort_index").to_number<int64_t>();
     }
     CHECK(spans == 2);
     CHECK(names == 3);
+    // Two tracks of one process are two (pid, tid) pairs, and each span is on its own track.
+    CHECK(thread_of.at(span_track.at("gemm")) == "tile(0,2) core");
+    CHECK(thread_of.at(span_track.at("bd0")) == "tile(0,1) mm2s0");
+    CHECK(span_track.at("gemm").first == span_track.at("bd0").first);
+    // Sorted by name within the process: tile(0,1) mm2s0 before tile(0,2) core.
+    CHECK(sort_index.at(span_track.at("bd0")) < sort_index.at(span_track.at("gemm")));
 
     const std::string path = "unit-sim-trace.json";
     REQUIRE(t.write_file(path));
