@@ -32,6 +32,9 @@ fi
 grep -q " $AIE4_TREE/" /proc/mounts && aie4_die "something is mounted inside $AIE4_TREE; unmount it first"
 
 t=$(aie4_now)
+# The tree is shared by every checkout and build dir: one writer at a time.
+exec 8>"$AIE4_TREE_CACHE/.tree-write.lock"
+flock -w 600 8 || aie4_die "another image build holds $AIE4_TREE_CACHE/.tree-write.lock"
 # Our files in the tree: places no Debian package owns, rewritten from scratch on every build.
 install -D -m 755 "$INIT" "$AIE4_TREE/usr/local/sbin/aie4-init"
 rm -f "$AIE4_TREE"/usr/local/bin/aie4-*

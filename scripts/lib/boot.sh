@@ -2,10 +2,18 @@
 # AIE4 functions attached. Sourced by ./aie4 after common.sh and setup.sh.
 
 # meson_build DIR [meson options...]: configure once, then ninja (a no-op when up to date).
+# Serialised per build dir: concurrent ./aie4 boot runs (SR-IOV host tests) share one.
 meson_build() {
     local dir=$1; shift
-    local t; t=$(aie4_now)
+    local t lock; t=$(aie4_now)
     mkdir -p "$dir"
+    exec {lock}>"$dir/.aie4-build.lock"
+    flock -w 3600 "$lock" || aie4_die "another build holds $dir/.aie4-build.lock"
+    meson_build_locked "$dir" "$t" "$@"
+    exec {lock}>&-
+}
+meson_build_locked() {
+    local dir=$1 t=$2; shift 2
     if [ ! -f "$dir/build.ninja" ]; then
         local log=$AIE4_CACHE/logs/meson-setup-$(basename "$dir").log
         mkdir -p "$(dirname "$log")"
@@ -43,12 +51,17 @@ EOF
 }
 
 # Guest images: rebuilt when their inputs changed (each builder keeps an input stamp).
+# Serialised per image dir (concurrent boots share it).
 build_images() {
-    local rootfs=${1:-initramfs}
+    local rootfs=${1:-initramfs} lock
+    mkdir -p "$AIE4_IMAGE_DIR"
+    exec {lock}>"$AIE4_IMAGE_DIR/.aie4-image.lock"
+    flock -w 600 "$lock" || aie4_die "another image build holds $AIE4_IMAGE_DIR/.aie4-image.lock"
     bash "$AIE4_ROOT/guest-driver/image/build-initramfs.sh" || aie4_die "building the initramfs failed"
     if [ "$rootfs" = xrt ]; then
         bash "$AIE4_ROOT/guest-driver/image/build-rootfs.sh" || aie4_die "building the xrt root image failed"
     fi
+    exec {lock}>&-
 }
 
 boot_usage() {
@@ -77,6 +90,10 @@ powers off and exits with FILE's exit status.
                       it is neither started nor stopped here, and --vfs/--identity/--log/
                       --emu-arg do not apply
   --shell             interactive shell on the console instead of a script
+  --keep              keep the run folder (aie4emu's socket dir sock/, aie4emu.log,
+                      console.log) after the guest stopped; also AIE4EMU_KEEP=1.
+                      Its path is printed when aie4emu starts, so that aie4ctl
+                      --socket-dir RUN/sock can talk to the device during the run.
   -- QEMU_ARGS        passed to QEMU as they are
 
 Exit status: the script's (0..255) with --script; 124 on timeout; 125 when the guest did not
@@ -90,6 +107,8 @@ EOF
 
 cmd_boot() {
     local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell= shared=
+    local keep=${AIE4EMU_KEEP:-}
+    [ "$keep" = 0 ] && keep=
     local emu_extra=() qemu_extra=()
     while [ $# -gt 0 ]; do
         case $1 in
@@ -105,6 +124,7 @@ cmd_boot() {
             --save) save=${2:?}; shift 2;;
             --memory) memory=${2:?}; shift 2;;
             --shell) shell=1; shift;;
+            --keep) keep=1; shift;;
             --socket-dir) shared=${2:?}; shift 2;;
             --) shift; qemu_extra=("$@"); break;;
             *) echo "aie4 boot: unknown option '$1' (see ./aie4 boot --help)" >&2; return 2;;
@@ -113,6 +133,8 @@ cmd_boot() {
     [ -z "$script" ] || [ -r "$script" ] || { echo "aie4 boot: cannot read script '$script'" >&2; return 2; }
     [[ $rootfs =~ ^(initramfs|xrt)$ ]] || { echo "aie4 boot: --rootfs must be initramfs or xrt" >&2; return 2; }
     [[ $timeout =~ ^[0-9]+$ ]] || { echo "aie4 boot: --timeout must be seconds" >&2; return 2; }
+    [ -z "$vfs" ] || [[ $vfs =~ ^[0-9]+$ ]] || { echo "aie4 boot: --vfs must be a number" >&2; return 2; }
+    [ -z "$identity" ] || [[ $identity =~ ^(17f2|1b0b)$ ]] || { echo "aie4 boot: --identity must be 17f2 or 1b0b" >&2; return 2; }
     local fns=() fn need=0
     IFS=, read -r -a fns <<<"$attach"
     for fn in "${fns[@]}"; do
@@ -138,12 +160,18 @@ cmd_boot() {
         [ -n "$log" ] && emu_args+=(--log "$log")
         emu_args+=("${emu_extra[@]}")
         mkdir -p "$sock"
+        [ -x "$AIE4_BUILD/emu/aie4emu" ] || { echo "aie4 boot: $AIE4_BUILD/emu/aie4emu is not built" >&2; rm -rf "$run"; return 2; }
         "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
         emu_pid=$!
+        # Interrupted (Ctrl-C, kill): the emulator must not outlive us.
+        BOOT_EMU_PID=$emu_pid
+        trap 'kill -TERM "$BOOT_EMU_PID" 2>/dev/null; exit 130' INT
+        trap 'kill -TERM "$BOOT_EMU_PID" 2>/dev/null; exit 143' TERM HUP
         local i
         for i in $(seq 200); do
             grep -q '^aie4emu: ready' "$run/ready" 2>/dev/null && break
             if ! kill -0 "$emu_pid" 2>/dev/null; then
+                trap - INT TERM HUP
                 cat "$emu_log" >&2
                 echo "aie4 boot: aie4emu did not start (${emu_args[*]})" >&2
                 rm -rf "$run"
@@ -151,6 +179,14 @@ cmd_boot() {
             fi
             sleep 0.05
         done
+        if ! grep -q '^aie4emu: ready' "$run/ready" 2>/dev/null; then
+            kill -TERM "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null
+            trap - INT TERM HUP
+            cat "$emu_log" >&2
+            echo "aie4 boot: aie4emu did not get ready in 10 s (${emu_args[*]})" >&2
+            rm -rf "$run"
+            return 2
+        fi
         aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
     fi
 
@@ -195,11 +231,15 @@ cmd_boot() {
         kill -0 "$emu_pid" 2>/dev/null || emu_alive=0
         kill -TERM "$emu_pid" 2>/dev/null || true
         wait "$emu_pid" 2>/dev/null || true
+        trap - INT TERM HUP
     fi
     [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"; }
     local elapsed; elapsed=$(aie4_elapsed "$t0")
 
-    if [ -n "$shell" ]; then rm -rf "$run"; return 0; fi
+    if [ -n "$keep" ]; then
+        aie4_step "run folder kept: $run (sock/, aie4emu.log, console.log)"
+    fi
+    if [ -n "$shell" ]; then [ -n "$keep" ] || rm -rf "$run"; return 0; fi
     if [ "$emu_alive" = 0 ]; then
         echo "aie4 boot: aie4emu died during the run; its log:" >&2
         tail -30 "$emu_log" >&2
@@ -220,6 +260,6 @@ cmd_boot() {
         result=0
     fi
     aie4_step "guest: finished in $elapsed s, script exit status $result"
-    rm -rf "$run"
+    [ -n "$keep" ] || rm -rf "$run"
     return "$result"
 }

@@ -137,6 +137,7 @@ tree_restore() {
     rm -rf --one-file-system "$new"; mkdir -p "$new"
     zstd -q -dc "$AIE4_TREE_TARBALL" | tar -C "$new" --numeric-owner --xattrs -xpf - ||
         { rm -rf --one-file-system "$new"; aie4_die "restoring $AIE4_TREE_TARBALL failed (delete it to rebuild)"; }
+    rm -rf --one-file-system "$AIE4_TREE"     # a partial root (interrupted restore) would swallow the new one
     mv "$new" "$AIE4_TREE"
     aie4_step "trixie tree: restored from $(basename "$AIE4_TREE_TARBALL") ($(aie4_elapsed "$t") s)"
 }
