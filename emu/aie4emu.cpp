@@ -270,10 +270,15 @@ private:
         });
     }
 
-    json::object status() {
+    // Per-function vfio-user counters, by function name.
+    json::object function_stats() const {
         json::object functions;
-        for (auto& [fn, server] : servers_)
+        for (const auto& [fn, server] : servers_)
             functions[function_name(fn)] = server_stats(*server);
+        return functions;
+    }
+
+    json::object status() {
         const auto& psp = firmware_.psp_state();
         return json::object{
             {"version", kVersion},
@@ -292,7 +297,7 @@ private:
                           {"vf_count", firmware_.vf_count()},
                           {"suspended", firmware_.suspended()}}},
             {"array_cycles", array_.now()},
-            {"functions", std::move(functions)}};
+            {"functions", function_stats()}};
     }
 
     json::object commands(const json::object& req) {
@@ -328,16 +333,13 @@ private:
     }
 
     json::object stats() {
-        json::object functions;
-        for (auto& [fn, server] : servers_)
-            functions[function_name(fn)] = server_stats(*server);
         json::object counters;
         for (const auto& [name, value] : array_.counters().snapshot())
             counters[name] = value;
         json::object cert;
         for (const auto& [name, value] : cert_.counters().snapshot())
             cert[name] = value;
-        return json::object{{"functions", std::move(functions)},
+        return json::object{{"functions", function_stats()},
                             {"array_cycles", array_.now()},
                             {"cert_counters", std::move(cert)},
                             {"array_counters", std::move(counters)}};

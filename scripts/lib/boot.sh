@@ -167,23 +167,15 @@ cmd_boot() {
         BOOT_EMU_PID=$emu_pid
         trap 'kill -TERM "$BOOT_EMU_PID" 2>/dev/null; exit 130' INT
         trap 'kill -TERM "$BOOT_EMU_PID" 2>/dev/null; exit 143' TERM HUP
-        local i
-        for i in $(seq 200); do
-            grep -q '^aie4emu: ready' "$run/ready" 2>/dev/null && break
-            if ! kill -0 "$emu_pid" 2>/dev/null; then
-                trap - INT TERM HUP
-                cat "$emu_log" >&2
-                echo "aie4 boot: aie4emu did not start (${emu_args[*]})" >&2
-                rm -rf "$run"
-                return 2
-            fi
-            sleep 0.05
-        done
-        if ! grep -q '^aie4emu: ready' "$run/ready" 2>/dev/null; then
-            kill -TERM "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null
+        local why=
+        aie4_wait_emu_ready "$run/ready" "$emu_pid" || case $? in
+            1) why="did not start" ;;
+            *) why="did not get ready in 10 s"; kill -TERM "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null ;;
+        esac
+        if [ -n "$why" ]; then
             trap - INT TERM HUP
             cat "$emu_log" >&2
-            echo "aie4 boot: aie4emu did not get ready in 10 s (${emu_args[*]})" >&2
+            echo "aie4 boot: aie4emu $why (${emu_args[*]})" >&2
             rm -rf "$run"
             return 2
         fi

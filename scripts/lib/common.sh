@@ -56,6 +56,21 @@ aie4_step() { printf '[aie4] %s\n' "$*" >&2; }
 aie4_warn() { printf '[aie4] warning: %s\n' "$*" >&2; }
 aie4_die() { printf 'aie4: error: %s\n' "$*" >&2; exit 1; }
 
+# ---- aie4emu ----------------------------------------------------------------------------------
+# aie4_wait_emu_ready READY_FILE PID: waits (up to 10 s) for the "aie4emu: ready" line that the
+# emulator with PID prints on stdout (redirected to READY_FILE). Returns 0 when ready, 1 when the
+# emulator exited first, 2 on timeout (the emulator is then still running).
+aie4_wait_emu_ready() {
+    local ready=$1 pid=$2 _
+    for _ in $(seq 200); do
+        grep -q '^aie4emu: ready' "$ready" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    grep -q '^aie4emu: ready' "$ready" 2>/dev/null && return 0
+    return 2
+}
+
 # ---- QEMU -------------------------------------------------------------------------------------
 # A host qemu-system-x86_64 is used when it is >= 10.1 and has vfio-user-pci; else the tree's.
 aie4_host_qemu_ok() {

@@ -2,6 +2,7 @@
 # except this file). Sets root, build, out (a fresh folder per test) and starts aie4emu.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${AIE4EMU_BUILD:-$root/build}
+. "$root/scripts/lib/common.sh"
 
 # start_emu NAME VFS: out=$build/host-tests/NAME, sock=$out/sock, emu=<pid>; stopped on exit.
 start_emu() {
@@ -11,6 +12,6 @@ start_emu() {
     "$build/emu/aie4emu" --socket-dir "$sock" --vfs "$2" >"$out/ready" 2>"$out/aie4emu.log" &
     emu=$!
     trap 'kill -TERM $emu 2>/dev/null || true; wait $emu 2>/dev/null || true' EXIT
-    for _ in $(seq 200); do grep -q '^aie4emu: ready' "$out/ready" && return 0; sleep 0.05; done
+    aie4_wait_emu_ready "$out/ready" "$emu" && return 0
     echo "FAIL: aie4emu did not start"; cat "$out/aie4emu.log"; exit 1
 }
