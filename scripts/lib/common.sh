@@ -34,6 +34,22 @@ AIE4_TREE_VERSIONS=$AIE4_TREE_CACHE/versions.txt
 AIE4_VMLINUX=$AIE4_TREE_CACHE/vmlinux
 AIE4_TREE_MODULES=$AIE4_TREE/usr/lib/modules/$AIE4_KVER
 
+# ---- the developer tree ------------------------------------------------------------------------
+# A second trixie tree with the compilers and headers that building for the guest needs: XRT host
+# programs (g++ 14 + libxrt-dev; trixie's XRT needs trixie's libstdc++) and the amdxdna module
+# out of tree (the guest kernel's headers and kbuild). Built on demand by setup_devtree (the
+# commands that compile for the guest call it), never by a plain ./aie4 setup, so machines that
+# only run guests do not pay for it. Same cache layout as the tree: devtree-<key>/{root,...}.
+AIE4_DEVTREE_PACKAGES=(g++ make libc6-dev libxrt-dev libxrt2 libxrt-npu2 libxrt-utils-npu uuid-dev
+                       "linux-headers-$AIE4_KVER" "linux-kbuild-${AIE4_KVER%-amd64}" libelf-dev kmod xz-utils zstd)
+aie4_devtree_key() {
+    printf '%s\n' "format=$AIE4_TREE_FORMAT" "suite=$AIE4_TREE_SUITE" "release=$AIE4_TREE_DEFAULT_RELEASE" \
+        "${AIE4_DEVTREE_PACKAGES[@]}" | sha256sum | cut -c1-16
+}
+AIE4_DEVTREE_CACHE=$AIE4_CACHE/devtree-$(aie4_devtree_key)   # root/ tree.tar.zst versions.txt
+AIE4_DEVTREE=${AIE4EMU_DEVTREE:-$AIE4_DEVTREE_CACHE/root}
+aie4_devtree_ready() { [ -s "$AIE4_DEVTREE_CACHE/versions.txt" ] && [ -x "$AIE4_DEVTREE/usr/bin/g++" ]; }
+
 # The tree is complete when its versions file (written last by setup) exists.
 aie4_tree_ready() { [ -s "$AIE4_TREE_VERSIONS" ] && [ -x "$AIE4_TREE/usr/bin/qemu-system-x86_64" ] && [ -s "$AIE4_VMLINUX" ]; }
 

@@ -93,17 +93,19 @@ setup_host_packages() {
     aie4_die "installing host packages failed: $need_bpo$need (log: $log)"
 }
 
-# Builds the tree with one mmdebstrap call into root.new, then moves it in place.
-tree_build() {
-    local t uri log=$AIE4_CACHE/logs/mmdebstrap.log new=$AIE4_TREE_CACHE/root.new
+# tree_mmdebstrap DEST NAME PACKAGES...: one mmdebstrap call into DEST.new, then moved to DEST.
+tree_mmdebstrap() {
+    local dest=$1 name=$2; shift 2
+    local t uri log=$AIE4_CACHE/logs/mmdebstrap-${name// /-}.log new=$dest.new
     t=$(aie4_now)
-    aie4_require_root "building the trixie tree"
+    aie4_require_root "building the $name"
     command -v mmdebstrap >/dev/null || aie4_die "mmdebstrap is not installed (./aie4 setup installs it)"
     uri=$(aie4_archive_uri)
     [ -n "$uri" ] || aie4_die "no Debian archive URI (…/debian) found in the host's apt sources"
     aie4_check_archive_reachable "$uri"
     rm -rf --one-file-system "$new"
-    local include; include=$(IFS=,; echo "${AIE4_TREE_PACKAGES[*]}")
+    aie4_step "$name: mmdebstrap of $# packages and their dependencies (about a minute)"
+    local include; include=$(IFS=,; echo "$*")
     if ! mmdebstrap --variant=minbase --mode=root \
             --aptopt='APT::Install-Recommends "false"' \
             --aptopt="APT::Default-Release \"$AIE4_TREE_DEFAULT_RELEASE\"" \
@@ -118,9 +120,39 @@ tree_build() {
         aie4_die "mmdebstrap failed (log: $log)"
     fi
     echo aie4-guest >"$new/etc/hostname"
-    rm -rf --one-file-system "$AIE4_TREE"
-    mv "$new" "$AIE4_TREE"
-    aie4_step "trixie tree: built with mmdebstrap, $(du -sxm "$AIE4_TREE" | cut -f1) MiB ($(aie4_elapsed "$t") s)"
+    rm -rf --one-file-system "$dest"
+    mv "$new" "$dest"
+    aie4_step "$name: built with mmdebstrap, $(du -sxm "$dest" | cut -f1) MiB ($(aie4_elapsed "$t") s)"
+}
+
+tree_build() { tree_mmdebstrap "$AIE4_TREE" "trixie tree" "${AIE4_TREE_PACKAGES[@]}"; }
+
+# The developer tree (common.sh): compilers and headers for building guest programs and the
+# driver. Cached like the tree; built on first use.
+setup_devtree() {
+    aie4_devtree_ready && return 0
+    mkdir -p "$AIE4_DEVTREE_CACHE" "$AIE4_CACHE/logs"
+    exec 8>"$AIE4_CACHE/.devtree.lock"
+    flock -w 900 8 || aie4_die "another process holds $AIE4_CACHE/.devtree.lock"
+    if ! aie4_devtree_ready; then
+        local tarball=$AIE4_DEVTREE_CACHE/tree.tar.zst
+        if [ -s "$tarball" ]; then
+            local t; t=$(aie4_now)
+            rm -rf --one-file-system "$AIE4_DEVTREE.new"; mkdir -p "$AIE4_DEVTREE.new"
+            zstd -q -dc "$tarball" | tar -C "$AIE4_DEVTREE.new" --numeric-owner --xattrs -xpf - ||
+                aie4_die "restoring $tarball failed (delete it to rebuild)"
+            rm -rf --one-file-system "$AIE4_DEVTREE"; mv "$AIE4_DEVTREE.new" "$AIE4_DEVTREE"
+            aie4_step "developer tree: restored ($(aie4_elapsed "$t") s)"
+        else
+            tree_mmdebstrap "$AIE4_DEVTREE" "developer tree" "${AIE4_DEVTREE_PACKAGES[@]}"
+            tar -C "$AIE4_DEVTREE" --numeric-owner --xattrs -cf - . | zstd -q -T0 -3 -o "$tarball.tmp" &&
+                mv -f "$tarball.tmp" "$tarball"
+        fi
+        dpkg-query --admindir="$AIE4_DEVTREE/var/lib/dpkg" -W -f='${Package} ${Version}\n' \
+            >"$AIE4_DEVTREE_CACHE/versions.txt"
+    fi
+    exec 8>&-
+    aie4_step "developer tree: ready ($AIE4_DEVTREE)"
 }
 
 tree_pack() {
