@@ -164,7 +164,8 @@ Sets up if needed, builds, and runs every test:
   - fuzz smoke runs: each fuzz driver on a fixed set of pseudo-random inputs, one test each
   - guest tests: tests/guest/*.sh, each booted in its own guest (./aie4 boot --script),
     one test each; ordered trace assertions checked against aie4emu's recorded traces
-  - host tests: tests/host/*.sh, scripts that run several guests against one aie4emu
+  - host tests: tests/host/*.sh, scripts that check the tree (citations, --help against the
+    docs) or run several guests against one aie4emu
     (SR-IOV: VFs in different VMs at once), one test each
 Ends with one line "N passed, N failed". Exit status 0 when nothing failed.
 Under CI (CI=true) or with --asan, unit and fuzz tests run in the ASan+UBSan build; guest
