@@ -72,7 +72,7 @@ class Test:
     traces: list[tuple[str, str]] = field(default_factory=list)   # (fn, regex), in order
 
 
-def parse_header(path: Path, test: Test, allowed: set[str]) -> None:
+def parse_header(path: Path, test: Test, allowed: set[str], traces: bool) -> None:
     """`# aie4-test: key=value ...` and `# aie4-trace FN: REGEX` lines (tests/guest/README.md)."""
     try:
         text = path.read_text(errors="replace")
@@ -106,7 +106,7 @@ def parse_header(path: Path, test: Test, allowed: set[str]) -> None:
             continue
         m = re.match(r"^# aie4-trace ([a-z0-9]+):\s*(.*)$", line)
         if m:
-            if "aie4-trace" not in allowed:
+            if not traces:
                 raise SelectionError(f"{path}:{lineno}: aie4-trace lines belong to guest scripts")
             try:
                 re.compile(m.group(2))
@@ -119,7 +119,7 @@ def parse_header(path: Path, test: Test, allowed: set[str]) -> None:
 
 def guest_test(path: Path, kind: str) -> Test:
     t = Test(name=path.stem, kind=kind, path=path, groups={kind})
-    parse_header(path, t, GUEST_KEYS | {"aie4-trace"})
+    parse_header(path, t, GUEST_KEYS, traces=True)
     return t
 
 
@@ -139,7 +139,7 @@ def discover_project() -> list[Test]:
         if p.name == "lib.sh":
             continue
         t = Test(name=p.stem, kind="host", path=p, groups={"host"})
-        parse_header(p, t, {"group"})
+        parse_header(p, t, {"group"}, traces=False)
         tests.append(t)
     check_unique(tests)
     return tests
@@ -147,10 +147,10 @@ def discover_project() -> list[Test]:
 
 def discover_suite(directory: Path) -> list[Test]:
     if not directory.is_dir():
-        raise SelectionError(f"run-suite: '{directory}' is not a directory")
+        raise SelectionError(f"'{directory}' is not a directory")
     tests = [guest_test(p, "suite") for p in sorted(directory.glob("*.sh"))]
     if not tests:
-        raise SelectionError(f"run-suite: no *.sh guest scripts in '{directory}'")
+        raise SelectionError(f"no *.sh guest scripts in '{directory}'")
     check_unique(tests)
     return tests
 
