@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -234,12 +235,50 @@ class Runner:
         self.unit_dir = unit_dir
         self.lock = threading.Lock()
         self.aie4 = str(ROOT / "aie4")
+        self.children: set[subprocess.Popen] = set()
+        self.stopped_by = 0          # the signal that stopped the run, 0 while it goes on
+
+    def spawn(self, cmd: list[str], log: Path, env=None, timeout=None) -> int:
+        """Runs cmd with its output in log; each child leads a process group of its own, so
+        that a stopped run can stop it with everything it started (QEMU, aie4emu)."""
+        with open(log, "wb") as f:
+            p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                 env=env, cwd=ROOT, start_new_session=True)
+        with self.lock:
+            self.children.add(p)
+        try:
+            return p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill(p)
+            p.wait()
+            return 124
+        finally:
+            with self.lock:
+                self.children.discard(p)
+
+    @staticmethod
+    def kill(p: subprocess.Popen) -> None:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    def stop(self, signum, _frame) -> None:
+        """SIGINT/SIGTERM: stop every running test's process group; queued tests do not start."""
+        self.stopped_by = signum
+        with self.lock:
+            for p in list(self.children):
+                self.kill(p)
 
     def run(self, t: Test) -> Result:
         out = self.results / t.name
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         start = time.monotonic()
+        if self.stopped_by:
+            r = Result(t, failed=1, summary="not run: the run was stopped", message="not run: the run was stopped")
+            self.report(r, out)
+            return r
         try:
             r = {"unit": self.run_unit, "fuzz": self.run_fuzz, "guest": self.run_guest,
                  "suite": self.run_guest, "host": self.run_host}[t.kind](t, out)
@@ -274,10 +313,8 @@ class Runner:
             return Result(t, failed=1, summary=f"not built in {self.unit_dir}",
                           message=f"{t.name} is not built in {self.unit_dir}", details="")
         report = out / "junit.xml"
-        with open(out / "output.log", "wb") as log:
-            rc = subprocess.run([str(exe), "--reporter", f"junit::out={report}",
-                                 "--reporter", "console::out=-::colour-mode=none"],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT).returncode
+        rc = self.spawn([str(exe), "--reporter", f"junit::out={report}",
+                         "--reporter", "console::out=-::colour-mode=none"], out / "output.log")
         suite = ET.Element("testsuite", name=t.name)
         try:
             parsed = ET.parse(report).getroot()
@@ -315,9 +352,7 @@ class Runner:
         if not exe.is_file():
             return Result(t, failed=1, summary=f"not built in {self.unit_dir}",
                           message=f"{t.name} is not built in {self.unit_dir}")
-        with open(out / "output.log", "wb") as log:
-            rc = subprocess.run([str(exe), "--random", str(FUZZ_INPUTS), "1"], stdout=log,
-                                stderr=subprocess.STDOUT, cwd=ROOT).returncode
+        rc = self.spawn([str(exe), "--random", str(FUZZ_INPUTS), "1"], out / "output.log")
         if rc == 0:
             return Result(t, passed=1, summary=f"{FUZZ_INPUTS} inputs, passed")
         msg = f"{t.name} --random {FUZZ_INPUTS} 1 exited with status {rc}"
@@ -343,9 +378,7 @@ class Runner:
         cmd = self.boot_command(t, out)
         (out / "command.txt").write_text(" ".join(cmd) + "\n")
         env = dict(os.environ, AIE4EMU_BUILD=str(BUILD))
-        with open(out / "boot.log", "wb") as log:
-            rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, cwd=ROOT).returncode
+        rc = self.spawn(cmd, out / "boot.log", env=env)
         reasons = []
         if rc != t.expect:
             what = {124: " (timed out)", 125: " (the guest did not boot or did not report a result)",
@@ -374,13 +407,7 @@ class Runner:
 
     def run_host(self, t: Test, out: Path) -> Result:
         env = dict(os.environ, AIE4EMU_BUILD=str(BUILD), AIE4_HOST_TEST_OUT=str(out))
-        try:
-            with open(out / "test.log", "wb") as log:
-                rc = subprocess.run(["bash", str(t.path)], stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env, cwd=ROOT,
-                                    timeout=HOST_TEST_TIMEOUT).returncode
-        except subprocess.TimeoutExpired:
-            rc = 124
+        rc = self.spawn(["bash", str(t.path)], out / "test.log", env=env, timeout=HOST_TEST_TIMEOUT)
         if rc == 0:
             return Result(t, passed=1, summary="passed")
         msg = f"{t.path.name} exited with status {rc}" + (" (timed out)" if rc == 124 else "")
@@ -606,6 +633,8 @@ def main(argv: list[str]) -> int:
     results = results_dir(args, command)
     unit_dir = Path(args.unit_build) if args.unit_build else (BUILD_ASAN if asan else BUILD)
     runner = Runner(args, results, unit_dir)
+    signal.signal(signal.SIGINT, runner.stop)
+    signal.signal(signal.SIGTERM, runner.stop)
     t0 = time.monotonic()
     if args.shard:
         step(f"shard {args.shard}: {len(mine)} of {len(chosen)} selected tests")
@@ -635,6 +664,8 @@ def main(argv: list[str]) -> int:
         step("failed: " + " ".join(bad))
     sys.stderr.flush()
     print(f"{passed} passed, {failed} failed", flush=True)
+    if runner.stopped_by:
+        return 128 + runner.stopped_by
     return 1 if failed else 0
 
 
