@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Test selection of ./aie4 test and run-suite, without booting anything: unknown names and
-# groups, an empty selection and bad options fail with a message (exit 2); --group driver holds
-# the driver-facing guest tests; --shard I/N splits the tests into disjoint shards whose union
-# is the whole list, and a test keeps its shard when the list changes.
+# Test selection of ./aie4 test and run-suite: unknown names and groups, an empty selection and
+# bad options fail with a message (exit 2); --group driver holds the driver-facing guest tests;
+# --shard I/N splits the tests into disjoint shards whose union is the whole list, and a test
+# keeps its shard when the list changes; --driver and --driver-args reach the guest's boot.
 # aie4-test: group=runner
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +26,7 @@ mkdir -p "$out/empty-suite" "$out/bad-suite"
 expect_error "no \*.sh guest scripts" run-suite "$out/empty-suite"
 printf '# aie4-test: attach=pf colour=blue\nexit 0\n' >"$out/bad-suite/t.sh"
 expect_error "unknown aie4-test key 'colour=blue'" run-suite "$out/bad-suite"
+expect_error "--driver $out/no-such.ko: no such file" test --only pci-identity --driver "$out/no-such.ko"
 
 "$aie4" test --list >"$out/all.txt"
 "$aie4" test --group driver --list >"$out/driver.txt"
@@ -55,4 +56,14 @@ for i in 1 2 3 4; do
     in2=$("$aie4" run-suite "$out/s2" --list --shard $i/4 2>/dev/null | cut -f1 | grep -x c || true)
     [ "$in1" = "$in2" ] || { echo "FAIL: script c moved between shards ($i/4: '$in1' vs '$in2')"; exit 1; }
 done
+
+# --driver/--driver-args go to the boot of every script as they are (what the boot does with
+# them is the boot's business: here only the command line is checked, not the outcome).
+mkdir -p "$out/drv"
+printf '# aie4-test: attach=pf\nexit 0\n' >"$out/drv/t.sh"
+: >"$out/fake.ko"
+"$aie4" run-suite "$out/drv" --driver "$out/fake.ko" --driver-args "dyndbg=+p x=1" --timeout 120 \
+    --results "$out/drv-results" >"$out/drv.log" 2>&1 || true
+grep -qF -- "--driver $out/fake.ko --driver-args dyndbg=+p x=1" "$out/drv-results/t/command.txt" ||
+    { echo "FAIL: --driver/--driver-args not passed to the boot"; cat "$out/drv-results/t/command.txt"; exit 1; }
 echo PASS
