@@ -20,6 +20,8 @@ test_unit_build() {
 runner_main() {
     local cmd=$1; shift
     local a
+    # A fresh machine (a bare Debian container) may not have Python yet: it is a host package.
+    command -v python3 >/dev/null || setup_host_if_needed
     for a in "$@"; do
         case $a in
             -h|--help|--list) python3 "$AIE4_RUNNER" "$cmd" "$@"; return;;
