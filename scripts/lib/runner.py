@@ -641,7 +641,9 @@ def main(argv: list[str]) -> int:
     if not mine:
         step(f"shard {args.shard} holds none of the {len(chosen)} selected tests: nothing to run")
     serial = [t for t in mine if t.kind in ("unit", "fuzz")]
-    booting = [t for t in mine if t.kind not in ("unit", "fuzz")]
+    # Host tests first: they take the longest (several guests each), and starting the long ones
+    # first keeps a parallel run from ending with one long test running alone.
+    booting = [t for t in mine if t.kind == "host"] + [t for t in mine if t.kind in ("guest", "suite")]
     done: list[Result] = [runner.run(t) for t in serial]
     if booting:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
