@@ -52,7 +52,7 @@ std::string usage_text() {
         "does that for you from '-device aie4'.\n"
         "\n"
         "options:\n"
-        "  --socket-dir DIR   folder for the sockets and aie4emu.pid (created if missing)\n"
+        "  --socket-dir DIR   folder for the sockets, aie4emu.pid and aie4emu.lock (created if missing)\n"
         "  --vfs N            VFs enabled at start (default 1, at most --total-vfs)\n"
         "  --total-vfs N      SR-IOV TotalVFs of the PF (default 4, at most {})\n"
         "  --columns N        array columns (default 12; each VF partition takes {})\n"
@@ -67,7 +67,13 @@ std::string usage_text() {
         "                     kernel (shows the WAIT_CMD mismatch; docs/user-guide.md)\n"
         "  --array-trace FILE write a Perfetto/Chrome trace of array activity on exit\n"
         "  --revision R       TEST KNOB: report revision R instead of 0x10 (the driver refuses it)\n"
-        "  --version, --help\n",
+        "  --version, --help\n"
+        "\n"
+        "DIR holds one live aie4emu at a time (an exclusive lock on DIR/aie4emu.lock): another\n"
+        "one started on it exits with status 3, naming the holder's pid, and touches nothing.\n"
+        "On exit aie4emu removes only the sockets it created; a dead one's leftovers are\n"
+        "removed by the next start. Exit status: 0 after a signal or 'shutdown', 1 on an\n"
+        "error, 2 for bad options, 3 when DIR is in use.\n",
         kMaxVfs, kColumnsPerVf);
 }
 
