@@ -82,8 +82,10 @@ powers off and exits with FILE's exit status.
   --emu-arg ARG       extra aie4emu option (repeatable), e.g. --emu-arg --trap-all
   --save DIR          after the guest stops, save aie4emu's per-function traces
                       (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
-                      status (DIR/status.json), the console (DIR/console.log) and
-                      aie4emu's log (DIR/aie4emu.log)
+                      status (DIR/status.json), the console (DIR/console.log),
+                      aie4emu's log (DIR/aie4emu.log) and the array's timeline of the
+                      guest's jobs (DIR/array-trace.json, trace-event JSON for Perfetto UI
+                      or speedscope; not with --socket-dir: that emulator is not ours)
   --memory SIZE       guest RAM (default 2G)
   --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
                       (several guests can share one NPU, e.g. vf0 in one, vf1 in another);
@@ -159,6 +161,12 @@ cmd_boot() {
         [ -n "$identity" ] && emu_args+=(--identity "$identity")
         [ -n "$log" ] && emu_args+=(--log "$log")
         emu_args+=("${emu_extra[@]}")
+        # The array's activity (every DMA channel's buffer descriptors and every core's kernels,
+        # in simulated cycles) as trace-event JSON, written by the emulator when it stops.
+        if [ -n "$save" ]; then
+            mkdir -p "$save"
+            emu_args+=(--array-trace "$(readlink -m "$save")/array-trace.json")
+        fi
         mkdir -p "$sock"
         [ -x "$AIE4_BUILD/emu/aie4emu" ] || { echo "aie4 boot: $AIE4_BUILD/emu/aie4emu is not built" >&2; rm -rf "$run"; return 2; }
         "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
