@@ -84,7 +84,7 @@ powers off and exits with FILE's exit status.
                       (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
                       status (DIR/status.json), the console (DIR/console.log),
                       aie4emu's log (DIR/aie4emu.log) and the array's timeline of the
-                      guest's jobs (DIR/array-trace.json, trace-event JSON for Perfetto UI
+                      guest's jobs (DIR/array.trace.json, trace-event JSON for Perfetto UI
                       or speedscope; not with --socket-dir: that emulator is not ours)
   --memory SIZE       guest RAM (default 2G)
   --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
@@ -165,7 +165,7 @@ cmd_boot() {
         # in simulated cycles) as trace-event JSON, written by the emulator when it stops.
         if [ -n "$save" ]; then
             mkdir -p "$save"
-            emu_args+=(--array-trace "$(readlink -m "$save")/array-trace.json")
+            emu_args+=(--array-trace "$(readlink -m "$save")/array.trace.json")
         fi
         mkdir -p "$sock"
         [ -x "$AIE4_BUILD/emu/aie4emu" ] || { echo "aie4 boot: $AIE4_BUILD/emu/aie4emu is not built" >&2; rm -rf "$run"; return 2; }

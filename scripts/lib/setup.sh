@@ -14,8 +14,8 @@ AIE4_BACKPORTS_SOURCE=/etc/apt/sources.list.d/aie4emu-bookworm-backports.sources
 # written in this repo: the first deb URI ending in /debian (deb822 .sources or one-line .list).
 aie4_archive_uri() {
     cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        grep -oE '^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)[a-z+]+://[^[:space:]]+/debian/?$' |
-        sed -E 's/^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)//' | head -n1 || true
+        grep -oE '^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)[a-z+]+://[^[:space:]]+/debian/?([[:space:]]|$)' |
+        sed -E 's/^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)//; s/[[:space:]]+$//' | head -n1 || true
 }
 
 # Fails with a clear message when the archive's host does not accept TCP connections (skipped

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The array timeline a CI user gets: `./aie4 boot --save DIR` of a guest that runs a copy and a
-# GEMM keeps DIR/array-trace.json; speedscope (npm, test-only) opens it offline in Debian's
+# GEMM keeps DIR/array.trace.json; speedscope (npm, test-only) opens it offline in Debian's
 # Chromium through playwright-core (tests/viewer/open-trace.mjs), and the page must show that
 # speedscope imported the file and list every track that holds events: each DMA channel and
 # the compute core the jobs used. Screenshots stay in build/host-tests/array-trace-viewer/.
@@ -11,7 +11,7 @@
 # Run by ./aie4 test on the host; needs a built tree (./aie4 build) and ./aie4 setup.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-out=$build/host-tests/array-trace-viewer
+out=${results:-$build/host-tests}/array-trace-viewer   # results: the runner's folder for this run
 rm -rf "$out"; mkdir -p "$out"
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -22,8 +22,8 @@ aie4-umq-test --workload gemm --count 5 || exit 1
 G
 "$root/aie4" boot --attach pf,vf0 --script "$out/guest.sh" --save "$out/save" --timeout 300 >"$out/boot.log" 2>&1 ||
     { tail -20 "$out/boot.log"; fail "the guest run failed"; }
-trace=$out/save/array-trace.json
-[ -s "$trace" ] || fail "boot --save did not keep array-trace.json"
+trace=$out/save/array.trace.json
+[ -s "$trace" ] || fail "boot --save did not keep array.trace.json"
 
 # The tracks the jobs must have used: the copy moves data shim -> memory tile -> shim, the GEMM
 # runs a kernel on a compute tile; every track with events is named by the trace.

@@ -15,7 +15,7 @@ set -euo pipefail
 emu_bin=${AIE4EMU_BIN:-$build/emu/aie4emu}
 ctl=$build/emu/aie4ctl
 launcher=${AIE4_QEMU_LAUNCHER:-$root/emu/aie4-qemu}
-out=$build/host-tests/socket-dir-concurrency
+out=${results:-$build/host-tests}/socket-dir-concurrency   # results: the runner's folder for this run
 rm -rf "$out"; mkdir -p "$out"
 sock=$out/sock
 
