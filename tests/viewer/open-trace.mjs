@@ -20,26 +20,32 @@ if (!tracePath || !outDir) {
 }
 fs.mkdirSync(outDir, { recursive: true });
 
-// The tracks speedscope must show: one per (pid, tid) with span events, named from the
-// process_name and thread_name metadata (hw/sim/trace.hpp writes both for every track).
+// The tracks speedscope must show: every track the trace names (a thread_name record; the
+// writer names a track when it is first used) that holds span events, with its process_name.
+// Taken from the records, not from distinct (pid, tid) pairs, so that two tracks written with
+// one (pid, tid) show up as one profile too few.
 const events = JSON.parse(fs.readFileSync(tracePath, 'utf8')).traceEvents;
-const processes = new Map(), threads = new Map(), used = new Set();
+const processes = new Map(), named = [], used = new Set();
 for (const e of events) {
     if (e.ph === 'M' && e.name === 'process_name') processes.set(e.pid, e.args.name);
-    else if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
+    else if (e.ph === 'M' && e.name === 'thread_name') named.push({ pid: e.pid, tid: e.tid, thread: e.args.name });
     else if (e.ph === 'X' || e.ph === 'B' || e.ph === 'E') used.add(`${e.pid}:${e.tid}`);
 }
-const expected = [...used].map(key => {
-    const [pid] = key.split(':');
-    return { key, process: processes.get(Number(pid)), thread: threads.get(key) };
-});
+const expected = named.filter(t => used.has(`${t.pid}:${t.tid}`))
+                      .map(t => ({ ...t, key: `${t.pid}:${t.tid}`, process: processes.get(t.pid) }));
 if (expected.length === 0) {
-    console.error(`${tracePath}: no span events: nothing for a viewer to show`);
+    console.error(`${tracePath}: no named track with span events: nothing for a viewer to show`);
     process.exit(1);
 }
+for (const key of used) {
+    if (!named.some(t => `${t.pid}:${t.tid}` === key)) {
+        console.error(`${tracePath}: track ${key} has events but no thread_name record`);
+        process.exit(1);
+    }
+}
 for (const t of expected) {
-    if (!t.process || !t.thread) {
-        console.error(`${tracePath}: track ${t.key} has events but no process_name/thread_name`);
+    if (!t.process) {
+        console.error(`${tracePath}: track ${t.key} (${t.thread}) has no process_name record`);
         process.exit(1);
     }
 }
@@ -95,10 +101,9 @@ try {
         if (listed.length !== expected.length)
             failures.push(`speedscope lists ${listed.length} tracks, the trace holds ${expected.length}`);
         for (const t of expected) {
-            const [pid, tid] = t.key.split(':');
             // speedscope names a profile "<process> (pid P), <thread> (tid T)".
             const hits = listed.filter(l => l.includes(t.process) && l.includes(t.thread) &&
-                                            l.includes(`(pid ${pid})`) && l.includes(`(tid ${tid})`));
+                                            l.includes(`(pid ${t.pid})`) && l.includes(`(tid ${t.tid})`));
             if (hits.length !== 1)
                 failures.push(`track "${t.process} / ${t.thread}" is listed ${hits.length} times`);
         }
