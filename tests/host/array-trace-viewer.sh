@@ -51,7 +51,13 @@ viewer=$root/tests/viewer
 key=$(cat "$viewer/package.json" "$viewer/package-lock.json" | sha256sum | cut -c1-16)
 modules=$AIE4_CACHE/viewer-npm-$key
 if [ ! -d "$modules/node_modules/speedscope" ] || [ ! -d "$modules/node_modules/playwright-core" ]; then
-    timeout 60 npm ping >"$out/npm-ping.log" 2>&1 || skip "the npm registry cannot be reached ($(grep -m1 -E 'npm (ERR|error)' "$out/npm-ping.log" || tail -1 "$out/npm-ping.log"))"
+    rc=0
+    timeout 30 npm ping --fetch-retries=0 --fetch-timeout=20000 >"$out/npm-ping.log" 2>&1 || rc=$?
+    if [ "$rc" != 0 ]; then
+        why=$(grep -m1 -E 'npm (ERR|error)' "$out/npm-ping.log" || true)
+        [ "$rc" = 124 ] && why="npm ping had no answer in 30 s"
+        skip "the npm registry cannot be reached (${why:-npm ping exited with $rc})"
+    fi
     rm -rf "$modules.new"; mkdir -p "$modules.new"
     cp "$viewer/package.json" "$viewer/package-lock.json" "$modules.new/"
     (cd "$modules.new" && timeout 600 npm ci --no-audit --no-fund) >"$out/npm-ci.log" 2>&1 ||
