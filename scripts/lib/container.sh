@@ -105,7 +105,7 @@ container_build() {
     else
         aie4_step "base image: $AIE4_CONTAINER_BASE present (--rebuild-base to refresh)"
     fi
-    local flags=() log=$AIE4_CACHE/logs/container-build.log
+    local flags=() log=$AIE4_CACHE/logs/container-build-${tag//[^A-Za-z0-9._-]/_}.log
     mapfile -t flags < <(container_flags build)
     aie4_step "image: $engine build of container/Containerfile as $tag (setup and build inside; log $log)"
     # SYS_ADMIN: ./aie4 setup's mmdebstrap (--mode=root) mounts /proc and /dev in the trixie tree.
