@@ -101,7 +101,10 @@ cat "$out/launch.emu.log" 2>/dev/null || true
 kill -0 "$q1" 2>/dev/null || { cat "$out/qemu-1.log"; fail "the first launcher's QEMU exited"; }
 kill -0 "$q2" 2>/dev/null || { cat "$out/qemu-2.log"; fail "the second launcher's QEMU exited"; }
 connected pf && connected vf0 || fail "the two QEMUs are not clients of the same emulator"
-emus=$(pgrep -f -- "--socket-dir $shared " | wc -l)
+emus=0   # processes whose command line serves $shared (read from /proc: no procps needed)
+for c in /proc/[0-9]*/cmdline; do
+    { tr '\0' ' ' <"$c"; } 2>/dev/null | grep -qF -- "--socket-dir $shared " && emus=$((emus + 1))
+done
 echo "aie4emu processes on $shared: $emus"
 [ "$emus" = 1 ] || fail "$emus emulators were started for one folder"
 emu=$(status_pid "$shared")
