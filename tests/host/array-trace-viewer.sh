@@ -9,6 +9,7 @@
 # node or npm is missing or the npm registry cannot be reached: the trace is still produced and
 # checked for its tracks, only the viewer part is left out.
 # Run by ./aie4 test on the host; needs a built tree (./aie4 build) and ./aie4 setup.
+# aie4-test: group=viewer
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 out=${results:-$build/host-tests}/array-trace-viewer   # results: the runner's folder for this run

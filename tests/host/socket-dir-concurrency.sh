@@ -10,6 +10,7 @@
 # Run by ./aie4 test on the host; needs a built tree (./aie4 build) and ./aie4 setup (QEMU).
 # AIE4EMU_BIN and AIE4_QEMU_LAUNCHER replace the programs under test (to run it against
 # another build).
+# aie4-test: group=concurrency
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 emu_bin=${AIE4EMU_BIN:-$build/emu/aie4emu}
