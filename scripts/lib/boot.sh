@@ -59,6 +59,7 @@ build_images() {
     flock -w 600 "$lock" || aie4_die "another image build holds $AIE4_IMAGE_DIR/.aie4-image.lock"
     bash "$AIE4_ROOT/guest-driver/image/build-initramfs.sh" || aie4_die "building the initramfs failed"
     if [ "$rootfs" = xrt ]; then
+        bash "$AIE4_ROOT/guest-driver/xrt-examples/build.sh" || aie4_die "building the XRT examples failed"
         bash "$AIE4_ROOT/guest-driver/image/build-rootfs.sh" || aie4_die "building the xrt root image failed"
     fi
     exec {lock}>&-
@@ -98,8 +99,9 @@ powers off and exits with FILE's exit status.
 
 Exit status: the script's (0..255) with --script; 124 on timeout; 125 when the guest did not
 boot or the script did not finish (no result line); 2 for bad options.
-The guest's kernel command line reserves 256 MiB at 1 GiB for the amdxdna carveout
-(memmap=256M$0x40000000). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
+The guest's kernel command line reserves 512 MiB at 1 GiB for amdxdna carveouts
+(memmap=512M$0x40000000); the guest's carveout hook gives each bound function its slice
+(240 MiB per VF, 16 MiB per PF; docs/xrt.md). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
 the guest programs are in PATH (aie4-query, aie4-umq-test, aie4-ctrlcode); the result
 line "AIE4-RESULT rc=N" is printed by the guest init.
 EOF
@@ -182,7 +184,7 @@ cmd_boot() {
         aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
     fi
 
-    local append="console=ttyS0 panic=-1 quiet memmap=256M\$0x40000000"
+    local append="console=ttyS0 panic=-1 quiet memmap=512M\$0x40000000"
     [ -n "$shell" ] && append="$append aie4.shell=1"
     local qemu=(-machine "q35,accel=$(aie4_accel)" -cpu "$( [ "$(aie4_accel)" = kvm ] && echo host || echo max)"
                 -smp 2 -m "$memory" -nographic -nodefaults -no-reboot

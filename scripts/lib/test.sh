@@ -92,6 +92,7 @@ run_guest_test() {
             rootfs=*) rootfs=${kv#rootfs=} ;;
             expect=*) expect=${kv#expect=} ;;
             emu-arg=*) emu_args+=(--emu-arg "${kv#emu-arg=}") ;;
+            group=*) ;;   # used by the test selection (tests/guest/README.md)
             *) aie4_warn "$name: unknown metadata '$kv'" ;;
         esac
     done
