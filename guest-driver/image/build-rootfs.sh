@@ -51,8 +51,6 @@ rm -rf "$AIE4_TREE/usr/local/share/aie4"
 install -m 755 "$EXAMPLES"/bin/xrt-* "$AIE4_TREE/usr/local/bin/"
 mkdir -p "$AIE4_TREE/usr/local/share/aie4"
 cp -r "$EXAMPLES/share" "$AIE4_TREE/usr/local/share/aie4/xrt"
-# xrt-smi validate's archive for npu3 (no Debian package ships one; docs/xrt.md).
-install -D -m 644 "$EXAMPLES/share/xrt_smi_npu3.a" "$AIE4_TREE/usr/share/xrt/amdxdna/bins/xrt_smi_npu3.a"
 programs=$(payload_programs "$AIE4_TREE/usr/local/bin")
 payload_firmware "$AIE4_TREE/usr/lib/firmware"
 

@@ -3,7 +3,8 @@
 # (guest-driver/xrt-examples, built against Debian's libxrt-dev) verify their results against
 # references computed in the program: a copy with a transpose (two runs in flight), an int8 GEMM
 # on a compute tile, a job over all three columns, two applications sharing the VF, four
-# processes with two contexts each (carveout sizing), and a failing job (ERROR, not TIMEOUT).
+# processes with two contexts each (carveout sizing), a failing job (ERROR, not TIMEOUT), and
+# Debian's xrt-runner validating the copy kernel against a golden file.
 # aie4-test: attach=pf,vf0 rootfs=xrt group=xrt
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
@@ -27,4 +28,11 @@ n=0; for p in $pids; do wait $p || n=$((n + 1)); done
 cat /tmp/p1.log /tmp/p2.log /tmp/p3.log /tmp/p4.log
 [ $n = 0 ] || fail "$n of 4 processes with 2 contexts each failed"
 xrt-bad-address || fail "xrt-bad-address"
+# Debian's xrt-runner: the copy kernel with a recipe and a profile validating against a golden
+# file; the same with one golden byte changed must fail (the check is real).
+cd /usr/local/share/aie4/xrt/xrt-runner || fail "no xrt-runner files"
+xrt-runner --recipe recipe.json --profile profile.json --dir . || fail "xrt-runner"
+mkdir -p /tmp/bad && cp ./* /tmp/bad/ && printf '\377' | dd of=/tmp/bad/copy.golden.bin bs=1 seek=100 conv=notrunc 2>/dev/null
+xrt-runner --recipe recipe.json --profile profile.json --dir /tmp/bad && fail "xrt-runner accepted a wrong golden file"
+cd /
 echo PASS
