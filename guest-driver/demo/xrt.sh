@@ -10,7 +10,8 @@ echo "DEMO xrt $line"
 [ -n "$line" ] || exit 1
 # An XRT 2.25 application (guest-driver/xrt-examples/gemm.cpp): three buffers, C = A x B on a
 # compute tile, every element checked against a product computed in the program.
-xrt-gemm --runs 1 | tee /tmp/gemm.out
+xrt-gemm --runs 1 >/tmp/gemm.out 2>&1
 rc=$?
+cat /tmp/gemm.out
 echo "DEMO xrt-app rc=$rc $(grep 'verified' /tmp/gemm.out | head -n1)"
 [ "$rc" = 0 ] && grep -q 'xrt-gemm: PASS' /tmp/gemm.out
