@@ -10,6 +10,7 @@
 // Prints the mean wall time per run (start to wait) of the sequential runs.
 #include "example.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -72,15 +73,19 @@ int main(int argc, char** argv)
 
         // Sequential runs on one run object: the latency XRT adds per command.
         double total_us = 0;
+        std::vector<double> times;
         for (unsigned r = 0; r < runs; ++r) {
             fill(jobs[0], r);
             const auto t0 = std::chrono::steady_clock::now();
             example::run_and_wait(jobs[0].run);
-            total_us += example::microseconds_since(t0);
+            times.push_back(example::microseconds_since(t0));
+            total_us += times.back();
             if (!check(jobs[0], ("run " + std::to_string(r)).c_str()))
                 return 1;
         }
-        std::printf("xrt-copy: %u runs verified (32x32 transpose), %.1f us per run\n", runs, total_us / runs);
+        std::sort(times.begin(), times.end());
+        std::printf("xrt-copy: %u runs verified (32x32 transpose), %.1f us per run (median %.1f us, min %.1f us)\n",
+                    runs, total_us / runs, times[times.size() / 2], times.front());
         for (unsigned c = 0; c < more.size(); ++c) {
             Job job{example::make_buffer(more[c]->device, kBytes), example::make_buffer(more[c]->device, kBytes),
                     xrt::run(more[c]->kernel)};
