@@ -3,7 +3,7 @@
 # between the xrt-doc-test markers, in order, from the checkout (./aie4 xrt asm, ./aie4 xrt
 # build with the developer tree, ./aie4 boot --rootfs xrt --run). The program checks its own
 # result; the run must print its verified line and exit 0.
-# group=xrt (one XRT guest boot)
+# aie4-test: group=xrt
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${AIE4EMU_BUILD:-$root/build}
