@@ -95,8 +95,6 @@ powers off and exits with FILE's exit status.
   --run PROG [ARGS]   copy PROG (and every --put FILE) into the guest's /root/run, load
                       amdxdna, run PROG ARGS there and exit with its status (all words up
                       to a -- are ARGS); e.g. --rootfs xrt --put k.elf --run ./app k.elf
-  --viommu KIND       put a virtual IOMMU in front of the functions: intel (intel-iommu,
-                      guest intel_iommu=on) or amd (amd-iommu); see docs/xrt.md "vIOMMU"
   --put FILE          a file PROG needs (repeatable; placed next to PROG)
   --keep              keep the run folder (aie4emu's socket dir sock/, aie4emu.log,
                       console.log) after the guest stopped; also AIE4EMU_KEEP=1.
@@ -139,7 +137,7 @@ cmd_boot() {
     local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell= shared=
     local keep=${AIE4EMU_KEEP:-}
     [ "$keep" = 0 ] && keep=
-    local emu_extra=() qemu_extra=() run_argv=() put=() viommu=
+    local emu_extra=() qemu_extra=() run_argv=() put=()
     while [ $# -gt 0 ]; do
         case $1 in
             -h|--help) boot_usage; return 0;;
@@ -154,7 +152,6 @@ cmd_boot() {
             --save) save=${2:?}; shift 2;;
             --memory) memory=${2:?}; shift 2;;
             --shell) shell=1; shift;;
-            --viommu) viommu=${2:?--viommu needs intel or amd}; shift 2;;
             --put) put+=("${2:?--put needs a file}"); shift 2;;
             --run) shift; while [ $# -gt 0 ] && [ "$1" != -- ]; do run_argv+=("$1"); shift; done;;
             --keep) keep=1; shift;;
@@ -233,12 +230,6 @@ cmd_boot() {
     # The guest's second serial port (ttyS1): the guest init writes the kernel log there at the end.
     qemu+=(-serial "file:$run/dmesg.txt")
     [ -n "$script" ] && qemu+=(-fw_cfg "name=opt/aie4/script,file=$(readlink -f "$script")")
-    case $viommu in
-        "") ;;
-        intel) qemu+=(-device intel-iommu,intremap=off,caching-mode=on); append="$append intel_iommu=on iommu=nopt" ;;
-        amd) qemu+=(-device amd-iommu,intremap=off); append="$append iommu=nopt" ;;
-        *) echo "aie4 boot: --viommu must be intel or amd" >&2; return 2 ;;
-    esac
     for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$sock"); done
     qemu+=("${qemu_extra[@]}")
 
