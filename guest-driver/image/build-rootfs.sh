@@ -40,10 +40,6 @@ flock -w 600 8 || aie4_die "another image build holds $AIE4_TREE_CACHE/.tree-wri
 # Our files in the tree: places no Debian package owns, rewritten from scratch on every build.
 install -D -m 755 "$INIT" "$AIE4_TREE/usr/local/sbin/aie4-init"
 install -D -m 755 "$HOOK" "$AIE4_TREE/usr/local/sbin/aie4-carveout-hook"
-# modprobe amdxdna returns only once the carveout is set (the uevent path runs a moment later).
-mkdir -p "$AIE4_TREE/etc/modprobe.d"
-echo 'install amdxdna /sbin/modprobe --ignore-install amdxdna $CMDLINE_OPTS && { /usr/local/sbin/aie4-carveout-hook coldplug; true; }' \
-    >"$AIE4_TREE/etc/modprobe.d/aie4-carveout.conf"
 rm -f "$AIE4_TREE"/usr/local/bin/aie4-* "$AIE4_TREE"/usr/local/bin/xrt-*
 rm -rf "$AIE4_TREE/usr/local/share/aie4"
 # The XRT example applications and their kernels (docs/xrt.md).

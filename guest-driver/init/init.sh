@@ -64,6 +64,14 @@ if command -v aie4-carveout-hook >/dev/null 2>&1; then
     done
     [ $i -lt 100 ] || echo "aie4-init: the carveout hook's uevent listener did not start"
     aie4-carveout-hook coldplug
+    # kmod's modprobe (the xrt root) returns only once the carveout is set; the uevent comes a
+    # moment later. In /run, not /etc: the image's tree is shared with the initramfs builder,
+    # whose module closure must not see this rule.
+    if modprobe --version 2>/dev/null | grep -q kmod; then
+        mkdir -p /run/modprobe.d
+        echo 'install amdxdna /sbin/modprobe --ignore-install amdxdna $CMDLINE_OPTS && { /usr/local/sbin/aie4-carveout-hook coldplug; true; }' \
+            >/run/modprobe.d/aie4-carveout.conf
+    fi
 fi
 
 modprobe qemu_fw_cfg 2>/dev/null
