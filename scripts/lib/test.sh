@@ -167,8 +167,9 @@ Sets up if needed, builds, and runs every test:
   - host tests: tests/host/*.sh, scripts that run several guests against one aie4emu
     (SR-IOV: VFs in different VMs at once), one test each
 Ends with one line "N passed, N failed". Exit status 0 when nothing failed.
-Under CI (CI=true) or with --asan, unit and fuzz tests run in the ASan+UBSan build; guest
-tests always use the plain build (guest programs are linked statically).
+Under CI (CI=true) or with --asan, unit and fuzz tests run in the sanitizer build (clang,
+ASan+UBSan, libFuzzer coverage on every library); CI also runs each libFuzzer target for 30 s
+(./aie4 fuzz). Guest tests always use the plain build (guest programs are linked statically).
   --only NAME   run only the guest or host test NAME
 EOF
                 return 0;;
@@ -187,7 +188,7 @@ EOF
     meson_build "$AIE4_BUILD"
     local dir=$AIE4_BUILD
     if [ "$asan" = 1 ] && [ "$only" != guest ]; then
-        meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dguest_programs=false -Dbench=false
+        sanitizer_build
         dir=$AIE4_BUILD_ASAN
         export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     fi
@@ -201,6 +202,13 @@ EOF
             [ -x "$exe" ] && [ -f "$exe" ] || continue
             run_fuzz_smoke "$exe" 300
         done
+        # CI: each libFuzzer target 30 s on its repository corpus (one test each; a crash fails).
+        if [ "${CI:-}" = true ] && [ "$asan" = 1 ]; then
+            local target
+            for target in $(fuzz_target_names); do
+                if fuzz_run "$target" 30; then count 1 0 "fuzz-$target-30s"; else count 0 1 "fuzz-$target-30s"; fi
+            done
+        fi
     fi
     if [ "$only" != unit ]; then
         build_images initramfs

@@ -94,6 +94,12 @@ struct DeviceRig {
         pf_mbox = std::make_unique<HostMailbox>(*pf_bus);
         vf0_mbox = std::make_unique<HostMailbox>(*vf0_bus);
         vf1_mbox = std::make_unique<HostMailbox>(*vf1_bus);
+        setup_vf1();
+    }
+
+    // VF1's partition and context, over its mailbox.
+    void setup_vf1()
+    {
         if (!vf1_mbox->open())
             broken("VF1 mailbox did not open");
         auto part = call(*vf1_mbox, msg::Opcode::create_partition, msg::CreatePartitionReq{0, 3});
@@ -156,6 +162,31 @@ struct DeviceRig {
         device.run_deferred();
         enable_function(*vf0, &vf0_mem, &vf0_irq);
         vf0_mbox = std::make_unique<HostMailbox>(*vf0_bus);
+    }
+
+    // After an input that used the PF's mailbox: the PF back to its post-boot state (its rings
+    // empty, no work buffer, not suspended: the firmware's own PF reset, without the PCIe FLR
+    // that would also disable SR-IOV), and when the PF's guest changed the VFs (DESTROY_VFS,
+    // CREATE_VFS) two VFs again with VF1's context rebuilt. False when the PCI-level VFs are
+    // gone, which messages cannot cause: the caller then builds a new rig.
+    bool restore_after_pf()
+    {
+        firmware.function_reset(npu3::kPf);
+        device.run_deferred();
+        pf_mbox = std::make_unique<HostMailbox>(*pf_bus);
+        if (!device.vf(0) || !device.vf(1))
+            return false;
+        if (vf1_intact() && firmware.vf(0) != nullptr)
+            return true;
+        if (!pf_mbox->open())
+            broken("the PF mailbox does not open after a PF reset");
+        (void)call(*pf_mbox, msg::Opcode::destroy_vfs, msg::DestroyVfsReq{0});
+        if (call(*pf_mbox, msg::Opcode::create_vfs, msg::CreateVfsReq{2}).empty())
+            broken("CREATE_VFS{2} refused after a PF reset");
+        vf0_mbox = std::make_unique<HostMailbox>(*vf0_bus);
+        vf1_mbox = std::make_unique<HostMailbox>(*vf1_bus);
+        setup_vf1();
+        return true;
     }
 
     // True when VF1 still has its context, active, and both VFs still exist (a PF input may
