@@ -1,4 +1,5 @@
 #include "emu/options.hpp"
+#include "emu/faults.hpp"
 #include "emu/parse_number.hpp"
 
 #include <boost/json/parse.hpp>
@@ -66,9 +67,12 @@ std::string usage_text() {
         "  --no-umq-mirror    do not bridge XRT 2.25's 128-byte queue header for the 7.3.4\n"
         "                     kernel (shows the WAIT_CMD mismatch; docs/user-guide.md)\n"
         "  --array-trace FILE write a Perfetto/Chrome trace of array activity on exit\n"
+        "  --fault KIND[:key=value...]  arm a fault at start (repeatable; the same as\n"
+        "                     'aie4ctl fault kind=KIND key=value...'; docs/driver-development.md):\n"
+        "{}"
         "  --revision R       TEST KNOB: report revision R instead of 0x10 (the driver refuses it)\n"
         "  --version, --help\n",
-        kMaxVfs, kColumnsPerVf);
+        kMaxVfs, kColumnsPerVf, faults::help());
 }
 
 Options parse_options(int argc, const char* const* argv, bool& help, bool& version) {
@@ -115,6 +119,10 @@ Options parse_options(int argc, const char* const* argv, bool& help, bool& versi
         } else if (a == "--no-umq-mirror") {
             o.umq_mirror = false;
             seen.emplace_back("umq_mirror");
+        } else if (a == "--fault") {
+            std::string spec = value(i, a);
+            faults::parse_spec(spec);   // a bad spec is refused here, before anything starts
+            o.faults.push_back(std::move(spec));
         } else if (a == "--array-trace") {
             o.array_trace = value(i, a);
             seen.emplace_back("array_trace");
