@@ -9,7 +9,12 @@
 #   4. with a script in fw_cfg (QEMU -fw_cfg name=opt/aie4/script,file=FILE): runs it as root with
 #      sh, then prints "AIE4-RESULT rc=<exit status>"
 #      with aie4.shell=1 (or no script): an interactive shell on the console
-#   5. powers the guest off (QEMU runs with -no-reboot, so it exits)
+#   5. powers the guest off (QEMU runs with -no-reboot, so it exits); before that, with
+#      aie4.dmesg=ttyS1 (./aie4 boot --save), writes the whole dmesg to the second serial port
+# With ./aie4 boot --driver the initramfs carries /aie4-driver/{amdxdna.ko,options}: that module
+# replaces the packaged amdxdna before anything runs (install_driver), with its options in
+# /etc/modprobe.d/aie4-driver.conf; 'aie4-modsyms' prints the loaded module's section addresses
+# for gdb (./aie4 boot --gdb).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 
@@ -21,12 +26,47 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 root_dev=
 shell_mode=
+dmesg_port=
 for arg in $(cat /proc/cmdline); do
     case $arg in
         aie4.root=*) root_dev=${arg#aie4.root=} ;;
         aie4.shell=1) shell_mode=1 ;;
+        aie4.dmesg=ttyS1) dmesg_port=/dev/ttyS1 ;;
     esac
 done
+
+# The module given with ./aie4 boot --driver takes the packaged amdxdna's place: same name in
+# modules.dep (busybox modprobe reads it), then depmod where kmod's is there (its binary index).
+install_driver() {
+    [ -f /aie4-driver/amdxdna.ko ] || return 0
+    md=/lib/modules/$(uname -r)
+    rel=$(sed -n 's#^\([^:]*/amdxdna\.ko[^:]*\):.*#\1#p' "$md/modules.dep" | head -n1)
+    [ -n "$rel" ] || { echo "aie4-init: no amdxdna in $md/modules.dep: --driver module not installed"; return 1; }
+    new=${rel%.ko*}.ko
+    rm -f "$md/$rel"
+    cp /aie4-driver/amdxdna.ko "$md/$new"
+    [ "$rel" = "$new" ] || sed -i "s#^$rel:#$new:#" "$md/modules.dep"
+    depmod -V 2>/dev/null | grep -q kmod && depmod -a
+    mkdir -p /etc/modprobe.d
+    opts=$(cat /aie4-driver/options 2>/dev/null)
+    if [ -n "$opts" ]; then echo "options amdxdna $opts" >/etc/modprobe.d/aie4-driver.conf; fi
+    echo "aie4-init: amdxdna from --driver installed as $md/$new${opts:+ (options: $opts)}"
+}
+
+# aie4-modsyms: one console line with the loaded amdxdna's section addresses (gdb add-symbol-file).
+write_modsyms_tool() {
+    mkdir -p /usr/local/bin
+    cat >/usr/local/bin/aie4-modsyms <<'EOT'
+#!/bin/sh
+d=/sys/module/${1:-amdxdna}/sections
+[ -r "$d/.text" ] || { echo "aie4-modsyms: ${1:-amdxdna} is not loaded" >&2; exit 1; }
+line="AIE4-MODSYMS"
+for s in .text .data .bss .rodata; do [ -r "$d/$s" ] && line="$line $s=$(cat "$d/$s")"; done
+echo "$line" >/dev/console
+echo "$line"
+EOT
+    chmod 755 /usr/local/bin/aie4-modsyms
+}
 
 # ---- stage 1 of the xrt variant: switch into the root image ----
 if [ -n "$root_dev" ] && [ -d /newroot ] && [ "$$" = 1 ]; then
@@ -34,6 +74,8 @@ if [ -n "$root_dev" ] && [ -d /newroot ] && [ "$$" = 1 ]; then
     i=0
     while [ ! -b "$root_dev" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
     if mount -o rw "$root_dev" /newroot && [ -x /newroot/usr/local/sbin/aie4-init ]; then
+        # The root image is a snapshot (QEMU snapshot=on): the --driver files may go into it.
+        [ -d /aie4-driver ] && rm -rf /newroot/aie4-driver && cp -r /aie4-driver /newroot/aie4-driver
         mount --move /dev /newroot/dev
         umount /proc /sys
         exec switch_root /newroot /usr/local/sbin/aie4-init
@@ -50,6 +92,8 @@ hostname aie4-guest 2>/dev/null
 cd /
 
 modprobe qemu_fw_cfg 2>/dev/null
+install_driver
+write_modsyms_tool
 script=/sys/firmware/qemu_fw_cfg/by_name/opt/aie4/script/raw
 echo "AIE4-READY uptime=$(uptime_s)s kernel=$(uname -r)"
 
@@ -72,6 +116,7 @@ else
 fi
 
 echo "aie4-init: powering off (uptime $(uptime_s)s)"
+[ -n "$dmesg_port" ] && [ -c "$dmesg_port" ] && dmesg >"$dmesg_port" 2>/dev/null
 sync
 poweroff -f 2>/dev/null
 busybox poweroff -f 2>/dev/null

@@ -92,17 +92,20 @@ run_guest_test() {
             rootfs=*) rootfs=${kv#rootfs=} ;;
             expect=*) expect=${kv#expect=} ;;
             emu-arg=*) emu_args+=(--emu-arg "${kv#emu-arg=}") ;;
+            fault=*) emu_args+=(--fault "${kv#fault=}") ;;
+            group=*|timeout=*) ;;
             *) aie4_warn "$name: unknown metadata '$kv'" ;;
         esac
     done
-    local out=$AIE4_BUILD/guest-tests/$name args=(--script "$file" --attach "$attach" --rootfs "$rootfs" --timeout 300)
+    local tmo; tmo=$(printf '%s\n' $meta | sed -n 's/^timeout=//p' | tail -n1)
+    local out=$AIE4_BUILD/guest-tests/$name args=(--script "$file" --attach "$attach" --rootfs "$rootfs" --timeout "${tmo:-300}")
     [ -n "$vfs" ] && args+=(--vfs "$vfs")
     [ -n "$identity" ] && args+=(--identity "$identity")
     rm -rf "$out"; mkdir -p "$out"
     local t rc ok=1 fn rx
     t=$(aie4_now)
     set +e
-    (cmd_boot "${args[@]}" "${emu_args[@]}" --save "$out") >"$out/boot.log" 2>&1
+    (cmd_boot "${args[@]}" "${emu_args[@]}" "${GUEST_BOOT_EXTRA[@]}" --save "$out") >"$out/boot.log" 2>&1
     rc=$?
     set -e
     if [ "$rc" != "$expect" ]; then
@@ -152,8 +155,20 @@ run_host_test() {
     fi
 }
 
+# Extra ./aie4 boot options for every guest test (--driver, --driver-args).
+GUEST_BOOT_EXTRA=()
+# guest_test_in_group FILE GROUP: the test's metadata has group=GROUP (groups may be listed
+# with commas: group=driver,queues).
+guest_test_in_group() {
+    local kv
+    for kv in $(guest_test_meta "$1"); do
+        case $kv in group=*) case ",${kv#group=}," in *",$2,"*) return 0;; esac;; esac
+    done
+    return 1
+}
+
 cmd_test() {
-    local asan= only=
+    local asan= only= group=
     while [ $# -gt 0 ]; do
         case $1 in
             -h|--help)
@@ -170,6 +185,8 @@ Ends with one line "N passed, N failed". Exit status 0 when nothing failed.
 Under CI (CI=true) or with --asan, unit and fuzz tests run in the ASan+UBSan build; guest
 tests always use the plain build (guest programs are linked statically).
   --only NAME   run only the guest or host test NAME
+  --group G     run only the guest tests tagged group=G (e.g. driver)
+  --driver KO, --driver-args STR   passed to every guest boot (./aie4 boot --help)
 EOF
                 return 0;;
             --asan) asan=1;;
@@ -177,6 +194,9 @@ EOF
             --guest-only) only=guest;;
             --unit-only) only=unit;;
             --only) only=guest; ONLY_TEST=${2:?}; shift;;
+            --group) only=guest; group=${2:?--group needs a name}; shift;;
+            --driver) GUEST_BOOT_EXTRA+=(--driver "${2:?--driver needs a .ko}"); shift;;
+            --driver-args) GUEST_BOOT_EXTRA+=(--driver-args "${2?}"); shift;;
             *) aie4_die "unknown option '$1' (see ./aie4 test --help)";;
         esac
         shift
@@ -207,9 +227,10 @@ EOF
         local f
         for f in "$AIE4_ROOT"/tests/guest/*.sh; do
             [ -n "${ONLY_TEST:-}" ] && [ "$(basename "$f" .sh)" != "$ONLY_TEST" ] && continue
+            [ -n "$group" ] && ! guest_test_in_group "$f" "$group" && continue
             run_guest_test "$f"
         done
-        for f in "$AIE4_ROOT"/tests/host/*.sh; do
+        [ -n "$group" ] || for f in "$AIE4_ROOT"/tests/host/*.sh; do
             [ "$(basename "$f")" = lib.sh ] && continue
             [ -n "${ONLY_TEST:-}" ] && [ "$(basename "$f" .sh)" != "$ONLY_TEST" ] && continue
             run_host_test "$f"
