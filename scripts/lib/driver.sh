@@ -384,6 +384,7 @@ driver_kernel_symbols() {
         dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/lib/debug/boot/vmlinux-$AIE4_KVER" >"$out.tmp" ||
             { rm -f "$out.tmp"; aie4_die "no usr/lib/debug/boot/vmlinux-$AIE4_KVER in $deb"; }
         mv -f "$out.tmp" "$out"
+        rm -f "$deb"    # 1.1 GiB; only vmlinux is used
         aie4_step "kernel debug symbols: unpacked $(du -m "$out" | cut -f1) MiB ($(aie4_elapsed "$t") s)"
     fi
     echo "$out"
