@@ -62,7 +62,6 @@ d=/sys/module/${1:-amdxdna}/sections
 [ -r "$d/.text" ] || { echo "aie4-modsyms: ${1:-amdxdna} is not loaded" >&2; exit 1; }
 line="AIE4-MODSYMS"
 for s in .text .data .bss .rodata; do [ -r "$d/$s" ] && line="$line $s=$(cat "$d/$s")"; done
-echo "$line" >/dev/console
 echo "$line"
 EOT
     chmod 755 /usr/local/bin/aie4-modsyms
