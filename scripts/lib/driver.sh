@@ -260,6 +260,7 @@ cmd_driver_build() {
             -h|--help) driver_build_usage; return 0;;
             --src) src=${2:?--src needs a directory}; shift;;
             -j) jobs=${2:?-j needs a number}; shift;;
+            -j[0-9]*) jobs=${1#-j};;
             --clean) clean=1;;
             *) aie4_die "unknown option '$1' (see ./aie4 driver build --help)";;
         esac
@@ -287,7 +288,7 @@ cmd_driver_build() {
     # except that /mnt/src and /mnt/build are shown as the real directories.
     driver_in_devtree "$src" "$build" "${make[@]}" modules \
         2> >(sed -u -e "s#/mnt/src/#$src/#g" -e "s#/mnt/build/#$build/#g" >&2) |
-        sed -u -e "s#/mnt/src/#$src/#g" -e "s#/mnt/build/#$build/#g" | grep -vE '^make(\[[0-9]+\])?: (Entering|Leaving) directory' >&2
+        sed -u -e "s#/mnt/src/#$src/#g" -e "s#/mnt/build/#$build/#g" | grep --line-buffered -vE '^make(\[[0-9]+\])?: (Entering|Leaving) directory' >&2
     rc=${PIPESTATUS[0]}
     set -e
     [ "$rc" = 0 ] || aie4_die "build of amdxdna.ko failed (make exit $rc; compiler messages above)"
@@ -376,14 +377,21 @@ EOF
 # driver_kernel_symbols: prints the path of the guest kernel's vmlinux with debug info, from
 # Debian's -dbg package (downloaded and unpacked on first use only: it is large).
 driver_kernel_symbols() {
-    local out=$AIE4_CACHE/kernel-dbg/vmlinux-$AIE4_KVER deb t
+    local out=$AIE4_CACHE/kernel-dbg/vmlinux-$AIE4_KVER deb t x f
     if [ ! -s "$out" ]; then
         deb=$(driver_download "$AIE4_KERNEL_DBG_PKG")
         t=$(aie4_now)
         mkdir -p "$(dirname "$out")"
-        dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/lib/debug/boot/vmlinux-$AIE4_KVER" >"$out.tmp" ||
-            { rm -f "$out.tmp"; aie4_die "no usr/lib/debug/boot/vmlinux-$AIE4_KVER in $deb"; }
-        mv -f "$out.tmp" "$out"
+        x=$(mktemp -d "$(dirname "$out")/.x.XXXXXX")
+        # boot/vmlinux-VER may be a link to lib/modules/VER/vmlinux: take both, keep the file.
+        # (The package is one xz stream: this reads all 7 GiB of it once, minutes.)
+        dpkg-deb --fsys-tarfile "$deb" |
+            tar -xf - -C "$x" --wildcards "./usr/lib/debug/boot/vmlinux-$AIE4_KVER" \
+                "./usr/lib/debug/lib/modules/$AIE4_KVER/vmlinux" 2>/dev/null || true
+        f=$(find "$x" -type f -name 'vmlinux*' -size +1M | head -n1)
+        [ -n "$f" ] || { rm -rf "$x"; aie4_die "no vmlinux with debug info in $deb"; }
+        mv -f "$f" "$out"
+        rm -rf "$x"
         rm -f "$deb"    # 1.1 GiB; only vmlinux is used
         aie4_step "kernel debug symbols: unpacked $(du -m "$out" | cut -f1) MiB ($(aie4_elapsed "$t") s)"
     fi
