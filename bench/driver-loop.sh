@@ -9,6 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/aie4-driver-loop.XXXXXX")}
+mkdir -p "$work"
 src=$work/amdxdna
 rm -rf "$src"
 now() { date +%s.%N; }

@@ -47,8 +47,8 @@ constexpr Kind kKinds[] = {
     {"command-hang", "fn",
      "a doorbell of fn (default vf0) is taken and its commands never start nor complete"},
     {"dma-fault", "fn",
-     "the next shim DMA burst to host memory in fn's partition (default vf0) faults: the running job "
-     "completes with an error"},
+     "shim DMA bursts to host memory in fn's partition (default vf0) fault (count=N: the next N of "
+     "each column): the running job completes with an error"},
 };
 
 const Kind& find_kind(std::string_view name)
