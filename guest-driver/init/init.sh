@@ -35,22 +35,20 @@ for arg in $(cat /proc/cmdline); do
     esac
 done
 
-# The module given with ./aie4 boot --driver takes the packaged amdxdna's place: same name in
-# modules.dep (busybox modprobe reads it), then depmod where kmod's is there (its binary index).
+# The module given with ./aie4 boot --driver takes the packaged amdxdna's file: same path, so
+# modules.dep and its binary index stay valid (no depmod, which takes minutes under TCG in the
+# xrt root). kmod picks decompression by the file's magic bytes, not its name, so an
+# uncompressed module under the packaged amdxdna.ko.xz name loads as it is.
 install_driver() {
     [ -f /aie4-driver/amdxdna.ko ] || return 0
     md=/lib/modules/$(uname -r)
     rel=$(sed -n 's#^\([^:]*/amdxdna\.ko[^:]*\):.*#\1#p' "$md/modules.dep" | head -n1)
     [ -n "$rel" ] || { echo "aie4-init: no amdxdna in $md/modules.dep: --driver module not installed"; return 1; }
-    new=${rel%.ko*}.ko
-    rm -f "$md/$rel"
-    cp /aie4-driver/amdxdna.ko "$md/$new"
-    [ "$rel" = "$new" ] || sed -i "s#^$rel:#$new:#" "$md/modules.dep"
-    depmod -V 2>/dev/null | grep -q kmod && depmod -a
+    cp /aie4-driver/amdxdna.ko "$md/$rel"
     mkdir -p /etc/modprobe.d
     opts=$(cat /aie4-driver/options 2>/dev/null)
     if [ -n "$opts" ]; then echo "options amdxdna $opts" >/etc/modprobe.d/aie4-driver.conf; fi
-    echo "aie4-init: amdxdna from --driver installed as $md/$new${opts:+ (options: $opts)}"
+    echo "aie4-init: amdxdna from --driver installed as $md/$rel${opts:+ (options: $opts)}"
 }
 
 # aie4-modsyms: one console line with the loaded amdxdna's section addresses (gdb add-symbol-file).
