@@ -182,10 +182,11 @@ cmd_driver_fetch() {
     local ver; ver=$(dpkg-deb -f "$deb" Version)
     driver_write_glue "$dir"
     aie4_step "unpacked drivers/accel/amdxdna ($(ls "$dir/drivers/accel/amdxdna" | wc -l) files) of $AIE4_LINUX_SOURCE_PKG $ver ($(aie4_elapsed "$t") s)"
-    # Everything the driver includes must be in the headers package (or in DIR).
-    setup_devtree
+    # Everything the driver includes must be in the headers package (or in DIR); checked when
+    # the developer tree is there (building it needs root once: driver build does that).
     local missing=() h
-    while read -r h; do
+    aie4_devtree_ready || aie4_step "developer tree not built yet: the include check waits for ./aie4 driver build"
+    aie4_devtree_ready && while read -r h; do
         [ -e "$AIE4_DEVTREE/usr/src/linux-headers-${AIE4_KVER%-amd64}-common/include/$h" ] ||
             [ -e "$AIE4_DEVTREE$AIE4_KHEADERS/include/$h" ] ||
             [ -e "$AIE4_DEVTREE$AIE4_KHEADERS/arch/x86/include/$h" ] ||
