@@ -9,8 +9,9 @@
 #   4. with a script in fw_cfg (QEMU -fw_cfg name=opt/aie4/script,file=FILE): runs it as root with
 #      sh, then prints "AIE4-RESULT rc=<exit status>"
 #      with aie4.shell=1 (or no script): an interactive shell on the console
-#   5. powers the guest off (QEMU runs with -no-reboot, so it exits); before that, with
-#      aie4.dmesg=ttyS1 (./aie4 boot --save), writes the whole dmesg to the second serial port
+#   5. writes the kernel log (dmesg) to the second serial port, when there is one (./aie4 boot
+#      connects it to a file: the saved results' dmesg.txt), so it stays out of the console
+#   6. powers the guest off (QEMU runs with -no-reboot, so it exits)
 # With ./aie4 boot --driver the initramfs carries /aie4-driver/{amdxdna.ko,options}: that module
 # replaces the packaged amdxdna before anything runs (install_driver), with its options in
 # /etc/modprobe.d/aie4-driver.conf; 'aie4-modsyms' prints the loaded module's section addresses
@@ -26,12 +27,10 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 root_dev=
 shell_mode=
-dmesg_port=
 for arg in $(cat /proc/cmdline); do
     case $arg in
         aie4.root=*) root_dev=${arg#aie4.root=} ;;
         aie4.shell=1) shell_mode=1 ;;
-        aie4.dmesg=ttyS1) dmesg_port=/dev/ttyS1 ;;
     esac
 done
 
@@ -112,8 +111,9 @@ else
     fi
 fi
 
+# Only a port with a UART behind it accepts the write; without one this fails at once.
+dmesg >/dev/ttyS1 2>/dev/null
 echo "aie4-init: powering off (uptime $(uptime_s)s)"
-[ -n "$dmesg_port" ] && [ -c "$dmesg_port" ] && dmesg >"$dmesg_port" 2>/dev/null
 sync
 poweroff -f 2>/dev/null
 busybox poweroff -f 2>/dev/null

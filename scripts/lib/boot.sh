@@ -81,11 +81,10 @@ powers off and exits with FILE's exit status.
   --log CATS          aie4emu log categories (mailbox,psp,smu,cert,dma,... or all)
   --emu-arg ARG       extra aie4emu option (repeatable), e.g. --emu-arg --trap-all
   --save DIR          after the guest stops, save aie4emu's per-function traces
-                      (DIR/<fn>.trace.json: MMIO accesses, mailbox messages, firmware events),
-                      CERT's command list (DIR/commands.json), status (DIR/status.json), the
-                      console (DIR/console.log), the guest's whole dmesg (DIR/dmesg.txt, sent
-                      over a second serial port when the guest powers off) and aie4emu's log
-                      (DIR/aie4emu.log)
+                      (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
+                      status (DIR/status.json), the console (DIR/console.log), the
+                      guest's kernel log (DIR/dmesg.txt) and aie4emu's log
+                      (DIR/aie4emu.log); layout: docs/user-guide.md, "Saved results"
   --memory SIZE       guest RAM (default 2G)
   --driver PATH.ko    the guest loads this amdxdna.ko instead of the packaged one (every other
                       module is the packaged one); refused before booting unless its vermagic
@@ -262,12 +261,6 @@ cmd_boot() {
     local qemu=(-machine "q35,accel=$(aie4_accel)" -cpu "$( [ "$(aie4_accel)" = kvm ] && echo host || echo max)"
                 -smp 2 -m "$memory" -nographic -nodefaults -no-reboot
                 -kernel "$AIE4_VMLINUX" -initrd "$initrd")
-    # The second serial port carries the guest's dmesg at power-off (init.sh), for --save.
-    if [ -n "$save" ]; then
-        : >"$run/dmesg.txt"
-        qemu+=(-serial "file:$run/dmesg.txt")
-        append="$append aie4.dmesg=ttyS1"
-    fi
     if [ -n "$gdb" ]; then
         boot_gdb_setup "$run" "$driver" || { rm -rf "$run"; return 2; }
         qemu+=(-gdb "tcp:127.0.0.1:$BOOT_GDB_PORT" -S)
@@ -280,6 +273,8 @@ cmd_boot() {
         qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
     fi
     qemu+=(-append "$append")
+    # The guest's second serial port (ttyS1): the guest init writes the kernel log there at the end.
+    qemu+=(-serial "file:$run/dmesg.txt")
     [ -n "$script" ] && qemu+=(-fw_cfg "name=opt/aie4/script,file=$(readlink -f "$script")")
     for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$sock"); done
     qemu+=("${qemu_extra[@]}")

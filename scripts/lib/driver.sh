@@ -349,7 +349,7 @@ driver_overlay() {
 
 # ---- test -------------------------------------------------------------------------------------
 cmd_driver_test() {
-    local args=() driver=
+    local args=() driver= only=
     while [ $# -gt 0 ]; do
         case $1 in
             -h|--help)
@@ -362,7 +362,7 @@ EOF
                 return 0;;
             --driver) driver=${2:?--driver needs a .ko}; args+=(--driver "$driver"); shift;;
             --driver-args) args+=(--driver-args "${2?--driver-args needs a value}"); shift;;
-            --only) args+=(--only "${2:?}"); shift;;
+            --only) args+=(--only "${2:?}"); only=1; shift;;
             *) aie4_die "unknown option '$1' (see ./aie4 driver test --help)";;
         esac
         shift
@@ -371,7 +371,8 @@ EOF
         setup_if_needed
         driver_check_module "$driver" || exit 2
     fi
-    cmd_test --group driver "${args[@]}"
+    # The runner's --only and --group select the union: --only alone narrows to those tests.
+    if [ -n "$only" ]; then cmd_test "${args[@]}"; else cmd_test --group driver "${args[@]}"; fi
 }
 
 # ---- debug symbols ----------------------------------------------------------------------------
