@@ -1,7 +1,7 @@
 #include "emu/faults.hpp"
 
 #include "emu/control/control_server.hpp"
-#include "emu/parse_number.hpp"
+#include "cli/number.hpp"
 #include "firmware-stub/aie4_messages.hpp"
 #include "firmware-stub/firmware.hpp"
 #include "firmware-stub/mailbox_protocol.hpp"
@@ -89,7 +89,7 @@ std::optional<uint32_t> get_u32(const json::object& req, std::string_view key)
     if (v.is_uint64() && v.as_uint64() <= 0xffffffffULL)
         return static_cast<uint32_t>(v.as_uint64());
     if (v.is_string())
-        if (auto n = parse_number<uint32_t>(std::string_view(v.as_string())))
+        if (auto n = cli::parse_number<uint32_t>(std::string_view(v.as_string())))
             return *n;
     throw CommandError(fmt::format("\"{}\" must be a number from 0 to 0xffffffff", key));
 }
@@ -110,7 +110,7 @@ npu3::FunctionIndex function_index(const std::string& name, unsigned total_vfs, 
     if (name == "pf" && !vf_only)
         return npu3::kPf;
     if (name.size() > 2 && name.size() < 5 && name.rfind("vf", 0) == 0)
-        if (auto k = parse_number<unsigned>(std::string_view(name).substr(2)); k && *k < total_vfs)
+        if (auto k = cli::parse_number<unsigned>(std::string_view(name).substr(2)); k && *k < total_vfs)
             return npu3::vf_index(*k);
     throw CommandError(fmt::format("\"fn\" must be {}vf0..vf{}, not '{}'", vf_only ? "" : "pf or ",
                                    total_vfs ? total_vfs - 1 : 0, name));
@@ -257,7 +257,7 @@ json::object parse_spec(std::string_view spec)
         if (eq == std::string_view::npos || eq == 0 || eq + 1 == kv.size())
             throw std::invalid_argument(fmt::format("--fault {}: '{}' is not key=value", spec, kv));
         const std::string_view key = kv.substr(0, eq), value = kv.substr(eq + 1);
-        if (auto n = parse_number<int64_t>(value))
+        if (auto n = cli::parse_number<int64_t>(value))
             req[key] = *n;
         else
             req[key] = value;
