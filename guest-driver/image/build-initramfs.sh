@@ -46,12 +46,14 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 printf 'root:x:0:\n' >"$stage/etc/group"
 
 # Module closure, resolved by the tree's kmod (modprobe --show-depends) on the tree's modules.
+# --ignore-install: an 'install' rule in the tree's modprobe.d (the xrt root image may carry
+# one) would otherwise replace the module's insmod line and drop it from the closure.
 mods_prefix=$AIE4_TREE/lib/modules/$AIE4_KVER/
 closure=$AIE4_IMAGE_DIR/initramfs.modules
 : >"$closure"
 for m in "${MODULES[@]}"; do
     aie4_tree_run --argv0 modprobe /usr/bin/kmod -d "$AIE4_TREE" -C "$AIE4_TREE/etc/modprobe.d" \
-        -S "$AIE4_KVER" --show-depends "$m" >>"$closure" || aie4_die "modprobe --show-depends $m failed in the tree"
+        -S "$AIE4_KVER" --show-depends --ignore-install "$m" >>"$closure" || aie4_die "modprobe --show-depends $m failed in the tree"
 done
 count=0
 while read -r path; do

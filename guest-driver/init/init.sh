@@ -15,6 +15,10 @@
 #   6. writes the kernel log (dmesg) to the second serial port, when there is one (./aie4 boot
 #      connects it to a file: the saved results' dmesg.txt), so it stays out of the console
 #   7. powers the guest off (QEMU runs with -no-reboot, so it exits)
+# With ./aie4 boot --driver the initramfs carries /aie4-driver/{amdxdna.ko,options}: that module
+# replaces the packaged amdxdna before anything runs (install_driver), with its options in
+# /etc/modprobe.d/aie4-driver.conf; 'aie4-modsyms' prints the loaded module's section addresses
+# for gdb (./aie4 boot --gdb).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 
@@ -33,12 +37,44 @@ for arg in $(cat /proc/cmdline); do
     esac
 done
 
+# The module given with ./aie4 boot --driver takes the packaged amdxdna's file: same path, so
+# modules.dep and its binary index stay valid (no depmod, which takes minutes under TCG in the
+# xrt root). kmod picks decompression by the file's magic bytes, not its name, so an
+# uncompressed module under the packaged amdxdna.ko.xz name loads as it is.
+install_driver() {
+    [ -f /aie4-driver/amdxdna.ko ] || return 0
+    md=/lib/modules/$(uname -r)
+    rel=$(sed -n 's#^\([^:]*/amdxdna\.ko[^:]*\):.*#\1#p' "$md/modules.dep" | head -n1)
+    [ -n "$rel" ] || { echo "aie4-init: no amdxdna in $md/modules.dep: --driver module not installed"; return 1; }
+    cp /aie4-driver/amdxdna.ko "$md/$rel"
+    mkdir -p /etc/modprobe.d
+    opts=$(cat /aie4-driver/options 2>/dev/null)
+    if [ -n "$opts" ]; then echo "options amdxdna $opts" >/etc/modprobe.d/aie4-driver.conf; fi
+    echo "aie4-init: amdxdna from --driver installed as $md/$rel${opts:+ (options: $opts)}"
+}
+
+# aie4-modsyms: one console line with the loaded amdxdna's section addresses (gdb add-symbol-file).
+write_modsyms_tool() {
+    mkdir -p /usr/local/bin
+    cat >/usr/local/bin/aie4-modsyms <<'EOT'
+#!/bin/sh
+d=/sys/module/${1:-amdxdna}/sections
+[ -r "$d/.text" ] || { echo "aie4-modsyms: ${1:-amdxdna} is not loaded" >&2; exit 1; }
+line="AIE4-MODSYMS"
+for s in .text .data .bss .rodata; do [ -r "$d/$s" ] && line="$line $s=$(cat "$d/$s")"; done
+echo "$line"
+EOT
+    chmod 755 /usr/local/bin/aie4-modsyms
+}
+
 # ---- stage 1 of the xrt variant: switch into the root image ----
 if [ -n "$root_dev" ] && [ -d /newroot ] && [ "$$" = 1 ]; then
     modprobe virtio_blk && modprobe ext4 || echo "aie4-init: loading virtio_blk/ext4 failed"
     i=0
     while [ ! -b "$root_dev" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
     if mount -o rw "$root_dev" /newroot && [ -x /newroot/usr/local/sbin/aie4-init ]; then
+        # The root image is a snapshot (QEMU snapshot=on): the --driver files may go into it.
+        [ -d /aie4-driver ] && rm -rf /newroot/aie4-driver && cp -r /aie4-driver /newroot/aie4-driver
         mount --move /dev /newroot/dev
         umount /proc /sys
         exec switch_root /newroot /usr/local/sbin/aie4-init
@@ -75,6 +111,8 @@ if command -v aie4-carveout-hook >/dev/null 2>&1; then
 fi
 
 modprobe qemu_fw_cfg 2>/dev/null
+install_driver
+write_modsyms_tool
 script=/sys/firmware/qemu_fw_cfg/by_name/opt/aie4/script/raw
 echo "AIE4-READY uptime=$(uptime_s)s kernel=$(uname -r)"
 

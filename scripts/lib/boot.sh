@@ -110,6 +110,16 @@ powers off and exits with FILE's exit status.
                       --socket-dir: that emulator is not ours); layout: docs/user-guide.md,
                       "Saved results"
   --memory SIZE       guest RAM (default 2G)
+  --driver PATH.ko    the guest loads this amdxdna.ko instead of the packaged one (every other
+                      module is the packaged one); refused before booting unless its vermagic
+                      is the guest kernel's (build it with ./aie4 driver build)
+  --driver-args STR   amdxdna module parameters, e.g. "tdr_timeout_ms=500 force_cmdlist=1"
+                      (an 'options amdxdna STR' line in the guest's /etc/modprobe.d)
+  --fault LIST        arm faults in aie4emu before the guest boots: KIND[:key=value...],
+                      comma-separated (aie4emu --help lists the kinds; docs/driver-development.md)
+  --gdb               start QEMU's gdbstub (paused until gdb continues it) and print the gdb
+                      command line: guest kernel symbols from Debian's -dbg package (downloaded
+                      on first use), the module's symbols with 'aie4-modsyms' output
   --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
                       (several guests can share one NPU, e.g. vf0 in one, vf1 in another);
                       it is neither started nor stopped here, and --vfs/--identity/--log/
@@ -156,11 +166,48 @@ boot_run_script() {
     echo "$s"
 }
 
+# --gdb: a free local port, the guest kernel's debug symbols and a gdb script in the run folder.
+boot_gdb_setup() {
+    local run=$1 driver=$2 vmlinux port
+    command -v gdb >/dev/null || aie4_warn "no gdb on this host (apt-get install gdb); the stub listens anyway"
+    vmlinux=$(driver_kernel_symbols) || return 1
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    BOOT_GDB_PORT=$port
+    printf '%s\n' "# Written by ./aie4 boot --gdb: the guest kernel (booted with nokaslr) and QEMU's gdbstub." \
+        "set pagination off" "file $vmlinux" "target remote 127.0.0.1:$port" >"$run/gdbinit"
+    aie4_step "gdb: QEMU waits for gdb; in another terminal run:"
+    printf '    gdb -x %s\n' "$run/gdbinit" >&2
+    aie4_step "gdb: then 'continue'; after 'modprobe amdxdna', 'aie4-modsyms' in the guest writes $run/amdxdna.gdb: 'source' it in gdb for the module's symbols"
+}
+# Passes the console through; when the guest prints the module's section addresses
+# (aie4-modsyms), writes the add-symbol-file command for the module that runs to RUN/amdxdna.gdb.
+boot_gdb_watch() {
+    local run=$1 driver=$2 line ko
+    ko=${driver:-$(driver_packaged_module)}
+    while IFS= read -r line; do
+        printf '%s\n' "$line"
+        case $line in
+            AIE4-MODSYMS\ *)
+                local text= extra=() kv
+                for kv in ${line#AIE4-MODSYMS }; do
+                    case $kv in .text=*) text=${kv#.text=} ;; *=*) extra+=(-s "${kv%%=*}" "${kv#*=}") ;; esac
+                done
+                [ -n "$text" ] || continue
+                case $ko in
+                    *.xz) aie4_tree_run /usr/bin/xz -dc "$ko" >"$run/amdxdna.ko"; ko=$run/amdxdna.ko ;;
+                    *.zst) aie4_tree_run /usr/bin/zstd -qdc "$ko" >"$run/amdxdna.ko"; ko=$run/amdxdna.ko ;;
+                esac
+                echo "add-symbol-file $ko $text ${extra[*]}" >"$run/amdxdna.gdb"
+                aie4_step "gdb: module symbols ready: source $run/amdxdna.gdb" ;;
+        esac
+    done
+}
+
 cmd_boot() {
     local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell= shared=
     local keep=${AIE4EMU_KEEP:-}
     [ "$keep" = 0 ] && keep=
-    local emu_extra=() qemu_extra=() run_argv=() put=()
+    local emu_extra=() qemu_extra=() run_argv=() put=() driver= driver_args= fault_list= gdb=
     while [ $# -gt 0 ]; do
         case $1 in
             -h|--help) boot_usage; return 0;;
@@ -174,6 +221,10 @@ cmd_boot() {
             --emu-arg) emu_extra+=("${2:?}"); shift 2;;
             --save) save=${2:?}; shift 2;;
             --memory) memory=${2:?}; shift 2;;
+            --driver) driver=${2:?--driver needs a .ko}; shift 2;;
+            --driver-args) driver_args=${2?--driver-args needs a value}; shift 2;;
+            --fault) fault_list=${fault_list:+$fault_list,}${2:?--fault needs KIND[,KIND...]}; shift 2;;
+            --gdb) gdb=1; shift;;
             --shell) shell=1; shift;;
             --put) put+=("${2:?--put needs a file}"); shift 2;;
             --run) shift; while [ $# -gt 0 ] && [ "$1" != -- ]; do run_argv+=("$1"); shift; done;;
@@ -200,8 +251,20 @@ cmd_boot() {
         [[ $fn == vf* ]] && [ $((${fn#vf} + 1)) -gt $need ] && need=$((${fn#vf} + 1))
     done
     vfs=${vfs:-$(( need > 1 ? need : 1 ))}
+    [ -z "$driver_args" ] || [ -n "$driver" ] || { echo "aie4 boot: --driver-args needs --driver" >&2; return 2; }
+    [[ $driver_args =~ ^[A-Za-z0-9_=.,\ -]*$ ]] || { echo "aie4 boot: --driver-args takes k=v words only" >&2; return 2; }
+    local f faults=()
+    if [ -n "$fault_list" ]; then
+        IFS=, read -r -a faults <<<"$fault_list"
+        [ -z "$shared" ] || { echo "aie4 boot: --fault arms a fresh aie4emu; with --socket-dir use aie4ctl fault" >&2; return 2; }
+        for f in "${faults[@]}"; do emu_extra+=(--fault "$f"); done
+    fi
 
     setup_if_needed
+    if [ -n "$driver" ]; then
+        driver_check_module "$driver" || return 2
+        driver=$(readlink -f "$driver")
+    fi
     meson_build "$AIE4_BUILD"
     build_images "$rootfs"
 
@@ -246,11 +309,28 @@ cmd_boot() {
         aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
     fi
 
-    local append="console=ttyS0 panic=-1 quiet memmap=512M\$0x40000000"
+    # no_timer_check: under TCG on a loaded host the IO-APIC timer check can fail and panic the
+    # guest at boot ("IO-APIC + timer doesn't work!"); the timer itself works.
+    local append="console=ttyS0 panic=-1 quiet no_timer_check memmap=512M\$0x40000000"
     [ -n "$shell" ] && append="$append aie4.shell=1"
+    local initrd=$AIE4_IMAGE_DIR/initramfs.img
+    if [ -n "$driver" ]; then
+        # The kernel unpacks concatenated cpio archives in order: the overlay adds /aie4-driver.
+        driver_overlay "$driver" "$driver_args" "$run/driver.cpio.gz"
+        cat "$AIE4_IMAGE_DIR/initramfs.img" "$run/driver.cpio.gz" >"$run/initramfs.img"
+        initrd=$run/initramfs.img
+        aie4_step "driver: $driver (sha256 $(sha256sum "$driver" | cut -c1-12))${driver_args:+, options: $driver_args}"
+    fi
     local qemu=(-machine "q35,accel=$(aie4_accel)" -cpu "$( [ "$(aie4_accel)" = kvm ] && echo host || echo max)"
                 -smp 2 -m "$memory" -nographic -nodefaults -no-reboot
-                -kernel "$AIE4_VMLINUX" -initrd "$AIE4_IMAGE_DIR/initramfs.img")
+                -kernel "$AIE4_VMLINUX" -initrd "$initrd")
+    if [ -n "$gdb" ]; then
+        boot_gdb_setup "$run" "$driver" || { rm -rf "$run"; return 2; }
+        qemu+=(-gdb "tcp:127.0.0.1:$BOOT_GDB_PORT" -S)
+        append="$append nokaslr"      # the kernel where vmlinux's symbols say
+        keep=1                        # the gdb scripts live in the run folder
+        [ "$timeout" = 600 ] && timeout=0   # a debugging session is not timed out by default
+    fi
     if [ "$rootfs" = xrt ]; then
         append="$append aie4.root=/dev/vda"
         qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
@@ -269,9 +349,10 @@ cmd_boot() {
     if [ -n "$shell" ]; then
         "$AIE4_ROOT/emu/aie4-qemu" -serial mon:stdio "${qemu[@]}"
         rc=$?
+
     else
         timeout --foreground -k 5 "$timeout" "$AIE4_ROOT/emu/aie4-qemu" -serial stdio "${qemu[@]}" </dev/null 2>&1 |
-            sed -u 's/\r$//' | tee "$console"
+            sed -u 's/\r$//' | tee "$console" | { if [ -n "$gdb" ]; then boot_gdb_watch "$run" "$driver"; else cat; fi; }
         rc=${PIPESTATUS[0]}
     fi
     set -e
@@ -292,7 +373,7 @@ cmd_boot() {
         trap - INT TERM HUP
     fi
     [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"
-                        cp "$run/dmesg.txt" "$save/dmesg.txt" 2>/dev/null || true; }
+                        sed 's/\r$//' "$run/dmesg.txt" >"$save/dmesg.txt" 2>/dev/null || true; }
     local elapsed; elapsed=$(aie4_elapsed "$t0")
 
     if [ -n "$keep" ]; then
