@@ -12,6 +12,7 @@
 // on the same DIR exits with status 3 and touches nothing). The line
 // "aie4emu: ready" on stdout says every socket listens; launchers wait for it.
 #include "emu/control/control_server.hpp"
+#include "emu/faults.hpp"
 #include "emu/options.hpp"
 #include "emu/socket_dir.hpp"
 #include "emu/vfio_user/server.hpp"
@@ -108,6 +109,14 @@ public:
             uint32_t status = device_.enable_vfs(opts_.vfs);
             if (status != 0)
                 throw std::runtime_error(fmt::format("enabling {} VFs failed: status 0x{:08x}", opts_.vfs, status));
+        }
+        for (const auto& spec : opts_.faults) {
+            try {
+                auto armed = faults::arm(fault_targets_, faults::parse_spec(spec));
+                fmt::print(stderr, "aie4emu: fault armed: {}\n", json::serialize(armed));
+            } catch (const control::CommandError& e) {
+                throw std::runtime_error(fmt::format("--fault {}: {}", spec, e.what()));
+            }
         }
         control_.start();
     }
@@ -246,6 +255,17 @@ private:
                                  it->second->disconnect_client();
                                  return json::object{};
                              });
+        control_.add_command("fault",
+                             "kind=KIND [fn=pf|vfN] [op=MSG] [status=N] [image=npu|cert] [count=N]: arm a fault "
+                             "(count 0: until fault-clear); kinds:\n" + faults::help(),
+                             [this](const json::object& req) { return faults::arm(fault_targets_, req); });
+        control_.add_command("fault-clear", "disarm every fault", [this](const json::object&) {
+            faults::clear(fault_targets_);
+            return json::object{};
+        });
+        control_.add_command("faults", "the faults still armed", [this](const json::object&) {
+            return faults::list(fault_targets_);
+        });
         control_.add_command("commands", "[last=N]: the last N commands CERT ran (state, cycles, error) and per-context totals",
                              [this](const json::object& req) { return commands(req); });
         control_.add_command("shutdown", "stop the emulator (sockets removed)", [this](const json::object&) {
@@ -340,6 +360,7 @@ private:
     fw::cert::Cert& cert_;
     npu3::Device device_;
     control::ControlServer control_;
+    faults::Targets fault_targets_{firmware_, device_, array_, opts_.total_vfs};
     std::map<npu3::FunctionIndex, std::unique_ptr<vfio_user::Server>> servers_;
     bool down_ = false;
 };

@@ -1,5 +1,6 @@
 #include "emu/options.hpp"
 #include "cli/cli.hpp"
+#include "emu/faults.hpp"
 #include "hw/npu3/identity.hpp"
 #include "hw/sim/log.hpp"
 
@@ -98,6 +99,21 @@ struct Parser {
         };
         app.add_option("--config", o.config_file, "JSON file with the same settings (command line wins)")
             ->type_name("FILE");
+        // Repeatable; each spec is checked here, so a bad one is refused before anything starts.
+        app.add_option("--fault", o.faults,
+                       "arm a fault at start (repeatable; the same as 'aie4ctl fault kind=KIND\n"
+                       "key=value...'; docs/driver-development.md). Kinds:\n" + faults::help())
+            ->type_name("KIND[:key=value...]")
+            ->check(CLI::Validator(
+                [](std::string& spec) {
+                    try {
+                        faults::parse_spec(spec);
+                        return std::string();
+                    } catch (const std::invalid_argument& e) {
+                        return std::string(e.what());
+                    }
+                },
+                "KIND[:key=value...]"));
         keys.emplace_back("revision", cli::add_number(app, "--revision", revision, uint8_t{0}, uint8_t{255},
                                                       "TEST KNOB: report revision N instead of 0x10 (the driver "
                                                       "refuses it)"));

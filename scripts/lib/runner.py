@@ -40,12 +40,13 @@ BUILD = Path(os.environ.get("AIE4_BUILD", ROOT / "build"))
 BUILD_ASAN = Path(os.environ.get("AIE4_BUILD_ASAN", ROOT / "build-asan"))
 
 FUZZ_INPUTS = 300            # pseudo-random inputs per fuzz smoke run (fixed seed 1)
+FUZZ_CI_SECONDS = 30         # CI: each libFuzzer target's run on its corpus after its smoke run
 DEFAULT_TIMEOUT = 300        # seconds per guest boot
 HOST_TEST_TIMEOUT = 1800     # seconds per host test (each drives several guests)
 TAIL_LINES = 40              # console lines in a failure message
 KEEP_RESULT_RUNS = 10        # default result folders kept under build/results/
 
-GUEST_KEYS = {"attach", "vfs", "identity", "rootfs", "expect", "emu-arg", "group"}
+GUEST_KEYS = {"attach", "vfs", "identity", "rootfs", "expect", "emu-arg", "group", "fault", "timeout"}
 GROUP_RX = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -70,6 +71,9 @@ class Test:
     rootfs: str = "initramfs"
     expect: int = 0
     emu_args: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)               # ./aie4 boot --fault, one each
+    timeout: int = 0                                              # 0: the run's --timeout
+    pending: str = ""               # "# aie4-pending: REASON": written, not runnable yet
     traces: list[tuple[str, str]] = field(default_factory=list)   # (fn, regex), in order
 
 
@@ -94,6 +98,12 @@ def parse_header(path: Path, test: Test, allowed: set[str], traces: bool) -> Non
                         test.groups.add(g)
                 elif key == "emu-arg":
                     test.emu_args.append(value)
+                elif key == "fault":
+                    test.faults.append(value)
+                elif key == "timeout":
+                    if not value.isdigit() or int(value) < 1:
+                        raise SelectionError(f"{path}:{lineno}: timeout= needs seconds")
+                    test.timeout = int(value)
                 elif key == "expect":
                     if not value.isdigit() or int(value) > 255:
                         raise SelectionError(f"{path}:{lineno}: expect= needs an exit status 0..255")
@@ -104,6 +114,10 @@ def parse_header(path: Path, test: Test, allowed: set[str], traces: bool) -> Non
                     test.rootfs = value
                 else:
                     setattr(test, key, value)
+            continue
+        m = re.match(r"^# aie4-pending:\s*(.*)$", line)
+        if m:
+            test.pending = test.pending or m.group(1).strip() or "pending"
             continue
         m = re.match(r"^# aie4-trace ([a-z0-9]+):\s*(.*)$", line)
         if m:
@@ -353,6 +367,17 @@ class Runner:
             return Result(t, failed=1, summary=f"not built in {self.unit_dir}",
                           message=f"{t.name} is not built in {self.unit_dir}")
         rc = self.spawn([str(exe), "--random", str(FUZZ_INPUTS), "1"], out / "output.log")
+        # Under CI the sanitizer build also has the target's libFuzzer build: it runs
+        # FUZZ_CI_SECONDS on the repository corpus (./aie4 fuzz); a crash fails this test.
+        libfuzzer = exe.with_name(t.name.replace("fuzz-", "libfuzzer-", 1))
+        if rc == 0 and os.environ.get("CI") == "true" and libfuzzer.is_file():
+            rc = self.spawn([self.aie4, "fuzz", t.name[len("fuzz-"):], "--time", str(FUZZ_CI_SECONDS)],
+                            out / "libfuzzer.log")
+            if rc != 0:
+                msg = f"./aie4 fuzz {t.name[len('fuzz-'):]} --time {FUZZ_CI_SECONDS} found a crash (exit {rc})"
+                return Result(t, failed=1, summary=f"libFuzzer exit {rc}", message=msg,
+                              details=msg + "\n--- output (last lines) ---\n" + tail(out / "libfuzzer.log", 30))
+            return Result(t, passed=1, summary=f"{FUZZ_INPUTS} inputs and {FUZZ_CI_SECONDS} s of libFuzzer, passed")
         if rc == 0:
             return Result(t, passed=1, summary=f"{FUZZ_INPUTS} inputs, passed")
         msg = f"{t.name} --random {FUZZ_INPUTS} 1 exited with status {rc}"
@@ -361,7 +386,9 @@ class Runner:
 
     def boot_command(self, t: Test, out: Path) -> list[str]:
         cmd = [self.aie4, "boot", "--script", str(t.path), "--attach", t.attach, "--rootfs", t.rootfs,
-               "--timeout", str(self.args.timeout), "--save", str(out)]
+               "--timeout", str(t.timeout or self.args.timeout), "--save", str(out)]
+        for f in t.faults:
+            cmd += ["--fault", f]
         if t.vfs:
             cmd += ["--vfs", t.vfs]
         if t.identity:
@@ -375,6 +402,10 @@ class Runner:
         return cmd
 
     def run_guest(self, t: Test, out: Path) -> Result:
+        if t.pending:
+            # Written but waiting for something not in the tree yet (the file says what): not run,
+            # reported as skipped with the reason.
+            return Result(t, skipped=1, summary=f"pending: {t.pending}", message=f"pending: {t.pending}")
         cmd = self.boot_command(t, out)
         (out / "command.txt").write_text(" ".join(cmd) + "\n")
         env = dict(os.environ, AIE4EMU_BUILD=str(BUILD))
@@ -467,6 +498,8 @@ def junit(results: list[Result], name: str, seconds: float) -> ET.ElementTree:
         if r.failed:
             f = ET.SubElement(case, "failure", message=clean(r.message or r.summary), type="failed")
             f.text = clean(r.details)
+        elif r.skipped:
+            ET.SubElement(case, "skipped", message=clean(r.message or r.summary))
     totals = dict(tests=0, failures=0, errors=0, skipped=0)
     for suite in root.findall("testsuite"):
         cases = suite.findall("testcase")

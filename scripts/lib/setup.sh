@@ -3,7 +3,8 @@
 
 # Host packages that only bookworm-backports has in the needed version.
 AIE4_HOST_PACKAGES_BACKPORTS=(meson catch2 libboost1.83-dev libboost-json1.83-dev)
-AIE4_HOST_PACKAGES=(ninja-build g++ pkg-config libfmt-dev libcli11-dev python3 mmdebstrap zstd e2fsprogs gzip)
+AIE4_HOST_PACKAGES=(ninja-build g++ pkg-config libfmt-dev libcli11-dev python3 mmdebstrap zstd e2fsprogs gzip
+                   clang libclang-rt-14-dev llvm)   # clang: the sanitizer + libFuzzer build
 # Test tools, not needed to build or boot: Chromium for the array-trace viewer test
 # (tests/host/array-trace-viewer.sh skips without it). `./aie4 setup --no-test-tools` leaves
 # them out (the container image does); setup_complete does not ask for them.
