@@ -12,7 +12,7 @@
 # aie4-test: group=viewer
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-out=${results:-$build/host-tests}/array-trace-viewer   # results: the runner's folder for this run
+out=${AIE4_HOST_TEST_OUT:-$build/host-tests/array-trace-viewer}   # the runner gives each run a folder
 rm -rf "$out"; mkdir -p "$out"
 fail() { echo "FAIL: $*"; exit 1; }
 

@@ -16,7 +16,7 @@ set -euo pipefail
 emu_bin=${AIE4EMU_BIN:-$build/emu/aie4emu}
 ctl=$build/emu/aie4ctl
 launcher=${AIE4_QEMU_LAUNCHER:-$root/emu/aie4-qemu}
-out=${results:-$build/host-tests}/socket-dir-concurrency   # results: the runner's folder for this run
+out=${AIE4_HOST_TEST_OUT:-$build/host-tests/socket-dir-concurrency}   # the runner gives each run a folder
 rm -rf "$out"; mkdir -p "$out"
 sock=$out/sock
 
