@@ -8,10 +8,13 @@
 //   aie4emu --socket-dir DIR [options]     (aie4emu --help)
 //
 // Files in DIR: pf.sock, vf<k>.sock (while VF k is enabled), control.sock,
-// aie4emu.pid. The line "aie4emu: ready" on stdout says every socket
-// listens; launchers wait for it.
+// aie4emu.pid, aie4emu.lock (held while the process lives: a second emulator
+// on the same DIR exits with status 3 and touches nothing). The line
+// "aie4emu: ready" on stdout says every socket listens; launchers wait for it.
 #include "emu/control/control_server.hpp"
+#include "emu/faults.hpp"
 #include "emu/options.hpp"
+#include "emu/socket_dir.hpp"
 #include "emu/vfio_user/server.hpp"
 #include "firmware-stub/cert/cert.hpp"
 #include "firmware-stub/firmware.hpp"
@@ -106,6 +109,14 @@ public:
             uint32_t status = device_.enable_vfs(opts_.vfs);
             if (status != 0)
                 throw std::runtime_error(fmt::format("enabling {} VFs failed: status 0x{:08x}", opts_.vfs, status));
+        }
+        for (const auto& spec : opts_.faults) {
+            try {
+                auto armed = faults::arm(fault_targets_, faults::parse_spec(spec));
+                fmt::print(stderr, "aie4emu: fault armed: {}\n", json::serialize(armed));
+            } catch (const control::CommandError& e) {
+                throw std::runtime_error(fmt::format("--fault {}: {}", spec, e.what()));
+            }
         }
         control_.start();
     }
@@ -244,6 +255,17 @@ private:
                                  it->second->disconnect_client();
                                  return json::object{};
                              });
+        control_.add_command("fault",
+                             "kind=KIND [fn=pf|vfN] [op=MSG] [status=N] [image=npu|cert] [count=N]: arm a fault "
+                             "(count 0: until fault-clear); kinds:\n" + faults::help(),
+                             [this](const json::object& req) { return faults::arm(fault_targets_, req); });
+        control_.add_command("fault-clear", "disarm every fault", [this](const json::object&) {
+            faults::clear(fault_targets_);
+            return json::object{};
+        });
+        control_.add_command("faults", "the faults still armed", [this](const json::object&) {
+            return faults::list(fault_targets_);
+        });
         control_.add_command("commands", "[last=N]: the last N commands CERT ran (state, cycles, error) and per-context totals",
                              [this](const json::object& req) { return commands(req); });
         control_.add_command("shutdown", "stop the emulator (sockets removed)", [this](const json::object&) {
@@ -338,9 +360,22 @@ private:
     fw::cert::Cert& cert_;
     npu3::Device device_;
     control::ControlServer control_;
+    faults::Targets fault_targets_{firmware_, device_, array_, opts_.total_vfs};
     std::map<npu3::FunctionIndex, std::unique_ptr<vfio_user::Server>> servers_;
     bool down_ = false;
 };
+
+// Exit status when another live aie4emu holds the socket folder (launchers tell it apart).
+constexpr int kExitDirBusy = 3;
+
+void remove_pidfile_if_ours(const fs::path& pidfile) {
+    std::ifstream in(pidfile);
+    long pid = 0;
+    if (in >> pid && pid == static_cast<long>(::getpid())) {
+        std::error_code ec;
+        fs::remove(pidfile, ec);
+    }
+}
 
 int run(const Options& opts) {
     std::error_code ec;
@@ -348,6 +383,15 @@ int run(const Options& opts) {
     if (ec) {
         fmt::print(stderr, "aie4emu: error: cannot create the socket folder {}: {}\n", opts.socket_dir, ec.message());
         return 1;
+    }
+    // One live emulator per folder: refused before anything in it is touched. Held until the
+    // process exits (declared before the emulator, so released after its sockets are gone).
+    std::unique_ptr<socket_dir::SocketDirLock> dir_lock;
+    try {
+        dir_lock = std::make_unique<socket_dir::SocketDirLock>(opts.socket_dir);
+    } catch (const socket_dir::DirBusy& e) {
+        fmt::print(stderr, "aie4emu: error: {}\n", e.what());
+        return kExitDirBusy;
     }
     if (!opts.log.empty() && !log::enable(opts.log))
         fmt::print(stderr, "aie4emu: warning: unknown log category in '{}' (known: see --help)\n", opts.log);
@@ -391,7 +435,7 @@ int run(const Options& opts) {
         }
     }
     emulator.shutdown();
-    fs::remove(pidfile, ec);
+    remove_pidfile_if_ours(pidfile);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "emu/options.hpp"
 #include "cli/cli.hpp"
+#include "emu/faults.hpp"
 #include "hw/npu3/identity.hpp"
 #include "hw/sim/log.hpp"
 
@@ -75,7 +76,7 @@ struct Parser {
         cli::configure(app, "usage: aie4emu --socket-dir DIR [options]");
         keys = {
             {"socket_dir", app.add_option("--socket-dir", o.socket_dir,
-                                          "folder for the sockets and aie4emu.pid (created if missing)")
+                                          "folder for the sockets, aie4emu.pid and aie4emu.lock (created if missing)")
                                ->type_name("DIR")},
             {"vfs", cli::add_number(app, "--vfs", o.vfs, 0u, kMaxVfs,
                                     "VFs enabled at start (default 1, at most --total-vfs)")},
@@ -98,10 +99,30 @@ struct Parser {
         };
         app.add_option("--config", o.config_file, "JSON file with the same settings (command line wins)")
             ->type_name("FILE");
+        // Repeatable; each spec is checked here, so a bad one is refused before anything starts.
+        app.add_option("--fault", o.faults,
+                       "arm a fault at start (repeatable; the same as 'aie4ctl fault kind=KIND\n"
+                       "key=value...'; docs/driver-development.md). Kinds:\n" + faults::help())
+            ->type_name("KIND[:key=value...]")
+            ->check(CLI::Validator(
+                [](std::string& spec) {
+                    try {
+                        faults::parse_spec(spec);
+                        return std::string();
+                    } catch (const std::invalid_argument& e) {
+                        return std::string(e.what());
+                    }
+                },
+                "KIND[:key=value...]"));
         keys.emplace_back("revision", cli::add_number(app, "--revision", revision, uint8_t{0}, uint8_t{255},
                                                       "TEST KNOB: report revision N instead of 0x10 (the driver "
                                                       "refuses it)"));
         app.add_flag("--version", version, "print the version and exit");
+        app.footer("DIR holds one live aie4emu at a time (an exclusive lock on DIR/aie4emu.lock): another\n"
+                   "one started on it exits with status 3, naming the holder's pid, and touches nothing.\n"
+                   "On exit aie4emu removes only the sockets it created; a dead one's leftovers are\n"
+                   "removed by the next start. Exit status: 0 after a signal or 'shutdown', 1 on an\n"
+                   "error, 2 for bad options, 3 when DIR is in use.");
     }
     [[nodiscard]] std::vector<std::string> set_on_command_line() const {
         std::vector<std::string> out;

@@ -25,6 +25,7 @@ struct Options {
     bool trap_all = false;            // no mmap-able BAR areas: every access traps (full traces)
     bool umq_mirror = true;           // bridge XRT 2.25's queue header for the 7.3.4 kernel
     std::string array_trace;          // Perfetto trace file of array activity ("" = off)
+    std::vector<std::string> faults;  // --fault KIND[:key=value...], armed at start (emu/faults.hpp)
     std::string config_file;
 };
 

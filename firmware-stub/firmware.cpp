@@ -94,13 +94,28 @@ public:
         return info != nullptr ? info->response_size : msg::kUnknownOpcodeResponseSize;
     }
 
-    void handle(const Request& req, std::span<uint8_t> resp) override
+    bool handle(const Request& req, std::span<uint8_t> resp) override
     {
         const std::string fn = npu3::function_name(fn_);
         const msg::OpcodeInfo* info = msg::find_opcode(req.opcode);
         const std::string name = info != nullptr ? std::string(info->name) : fmt::format("{:#x}", req.opcode);
         msg::Status status = msg::Status::success;
         const bool is_pf = fn_ == npu3::kPf;
+        if (fw_.faults_.strike(FaultKind::mailbox_timeout, fn_, req.opcode)) {
+            AIE4_LOG(mailbox, fn, 0, "id {:#x} {}: not answered (injected fault mailbox-timeout)", req.id, name);
+            fw_.device_->trace(fn_, fmt::format("mailbox id={:#x} op={} fault=no-answer", req.id, name));
+            return false;
+        }
+        if (auto f = fw_.faults_.strike(FaultKind::mailbox_status, fn_, req.opcode)) {
+            // The status word as the fault names it, nothing else (a failed request carries no data).
+            std::fill(resp.begin(), resp.end(), uint8_t{0});
+            store(resp, f->status);
+            AIE4_LOG(mailbox, fn, 0, "id {:#x} {} -> status {:#x} (injected fault mailbox-status)", req.id, name,
+                     f->status);
+            fw_.device_->trace(fn_, fmt::format("mailbox id={:#x} op={} status={:#x} fault=status", req.id, name,
+                                                f->status));
+            return true;
+        }
         if (info == nullptr) {
             AIE4_LOG(mailbox, fn, 0, "unknown opcode {:#x}: NOTSUPP", req.opcode);
             status = msg::Status::notsupp;
@@ -131,6 +146,7 @@ public:
         AIE4_LOG(mailbox, fn, 0, "id {:#x} {} -> {}", req.id, name, msg::status_name(status));
         fw_.device_->trace(fn_, fmt::format("mailbox id={:#x} op={} status={}", req.id, name,
                                             msg::status_name(status)));
+        return true;
     }
 
 private:
@@ -255,7 +271,12 @@ uint32_t Firmware::psp_command(uint32_t cmd, uint32_t arg0, uint32_t arg1, uint3
         }
         const bool cert = cmd == psp::kValidateCert;
         uint32_t build = 0;
-        const uint32_t r = validate_image(cert ? image::ImageKind::cert : image::ImageKind::npu, addr, arg2, build);
+        uint32_t r = validate_image(cert ? image::ImageKind::cert : image::ImageKind::npu, addr, arg2, build);
+        if (auto f = faults_.strike(FaultKind::psp_validate, npu3::kPf, cmd)) {
+            r = f->status;
+            AIE4_LOG(psp, "pf", 0, "VALIDATE{} -> {:#x} (injected fault psp-validate)", cert ? "_CERT" : "", r);
+            device_->trace(npu3::kPf, fmt::format("psp validate{} fault=status {:#x}", cert ? "-cert" : "", r));
+        }
         bool& ok = cert ? psp_.cert_validated : psp_.fw_validated;
         ok = r == psp::kOk;
         (cert ? psp_.cert_build_id : psp_.fw_build_id) = ok ? build : 0;
@@ -517,6 +538,12 @@ void Firmware::doorbell(npu3::FunctionIndex fn, unsigned page, uint32_t offset, 
     }
     if (c->state != ContextState::active) {
         AIE4_LOG(cert, fname, 0, "doorbell of context {} in state {}: ignored", c->id, context_state_name(c->state));
+        return;
+    }
+    if (faults_.strike(FaultKind::command_hang, fn)) {
+        // The commands behind this doorbell never start: no completion, no read_index, no MSI-X.
+        AIE4_LOG(cert, fname, 0, "doorbell of context {}: swallowed (injected fault command-hang)", c->id);
+        device_->trace(fn, fmt::format("doorbell context={} fault=command-hang", c->id));
         return;
     }
     processor_->on_doorbell(*c, offset, value);

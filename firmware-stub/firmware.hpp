@@ -17,6 +17,7 @@
 
 #include "firmware-stub/aie4_messages.hpp"
 #include "firmware-stub/command_processor.hpp"
+#include "firmware-stub/faults.hpp"
 #include "firmware-stub/hw_context.hpp"
 #include "firmware-stub/image_format.hpp"
 #include "firmware-stub/mailbox.hpp"
@@ -82,6 +83,8 @@ public:
     [[nodiscard]] VfResources* vf(unsigned vf);
     [[nodiscard]] CommandProcessor& command_processor() { return *processor_; }
     [[nodiscard]] const FirmwareConfig& config() const { return config_; }
+    // Faults armed on purpose (faults.hpp); the control plane fills it.
+    [[nodiscard]] FaultTable& faults() { return faults_; }
 
 private:
     class Handler;
@@ -112,6 +115,7 @@ private:
     std::vector<std::unique_ptr<MailboxChannel>> channels_;   // [0] PF, [k] VF k-1
     std::vector<std::optional<VfResources>> vfs_;
     std::vector<bool> kick_pending_;
+    FaultTable faults_;
 };
 
 } // namespace aie4emu::fw

@@ -233,7 +233,10 @@ void MailboxChannel::service(RequestHandler& handler)
             req.fault = RequestFault::size_mismatch;
         response.assign(rsize, 0);
         ++stats_.requests;
-        handler.handle(req, response);
+        if (!handler.handle(req, response)) {
+            ++stats_.unanswered;
+            continue;
+        }
         i2x_write(id, opcode, response, fit);
     }
     device_.set_mbox_reg(fn_, layout_.x2i_head_reg, x2i_head_);

@@ -49,14 +49,16 @@ public:
     // channel can first make sure the i2x ring has room.
     [[nodiscard]] virtual uint32_t response_size(uint32_t opcode) const = 0;
     // Fill `response` (response_size(opcode) bytes, zeroed; first dword is the
-    // status). Called in ring order, one request at a time.
-    virtual void handle(const Request& request, std::span<uint8_t> response) = 0;
+    // status). Called in ring order, one request at a time. False: the request
+    // is consumed and never answered (an injected fault, faults.hpp).
+    virtual bool handle(const Request& request, std::span<uint8_t> response) = 0;
 };
 
 struct ChannelStats {
     uint64_t requests = 0;      // handed to the handler
     uint64_t responses = 0;     // written to the i2x ring
     uint64_t dropped = 0;       // consumed without an answer (bad id)
+    uint64_t unanswered = 0;    // consumed, the handler chose not to answer (fault injection)
     uint64_t resyncs = 0;       // framing lost: head jumped to tail
     uint64_t bad_tail = 0;      // kicks with a tail outside the ring
     uint64_t stalls = 0;        // stopped because the i2x ring had no room

@@ -20,7 +20,8 @@ for d in /sys/bus/pci/drivers/amdxdna/0000:*; do
     say "bound ${d##*/} $(cat $d/vbnv)"
 done
 ls /dev/accel/ 2>/dev/null | sed 's/^/  \/dev\/accel\//'
-errors=$(dmesg | grep amdxdna | grep -c -E 'ERROR|WARN|fail')
+# (not the loader's taint note for an unsigned module from ./aie4 demo --driver)
+errors=$(dmesg | grep amdxdna | grep -v 'module verification failed: signature' | grep -c -E 'ERROR|WARN|fail')
 echo "  amdxdna errors or warnings in dmesg after probe: $errors"
 say "probe-errors $errors"
 [ "$errors" = 0 ] || { dmesg | grep amdxdna; fail=1; }

@@ -155,6 +155,15 @@ CarveoutSetup ensure_carveout(const std::string& file, const Carveout& wanted)
     const int e = errno;
     ::close(fd);
     if (n != static_cast<ssize_t>(text.size())) {
+        // EBUSY: configured meanwhile (the guest image's carveout hook runs on every bind).
+        if (n < 0 && e == EBUSY)
+            if (const auto now = read_carveout_file(file); now && now->size != 0) {
+                result.ok = true;
+                result.already_configured = true;
+                result.active = *now;
+                result.message = "carveout already configured: " + format_carveout(*now);
+                return result;
+            }
         result.message = "write " + file + ": " + (n < 0 ? std::strerror(e) : "short write");
         return result;
     }

@@ -234,6 +234,7 @@ struct Array::Impl {
     sim::Counters counters;
     sim::TraceWriter trace;
     std::vector<Tile> tiles;   // col-major: col * rows + row
+    std::vector<uint32_t> injected_faults;   // per column: shim host bursts left to fail
     std::vector<ArrayError> errors;
     std::function<void(const ArrayError&)> error_cb;
     std::function<void(const ChannelId&)> tct_cb;
@@ -750,6 +751,13 @@ struct Array::Impl {
                     return false;
                 }
                 const uint64_t host = addr - cost.shim_host_address_offset;
+                if (ch.tile->col < injected_faults.size() && injected_faults[ch.tile->col] > 0) {
+                    --injected_faults[ch.tile->col];
+                    channel_error(ch, ErrorKind::dma_fault,
+                                  fmt::format("{} host address {:#x}+{}: injected DMA fault",
+                                              into_memory ? "write to" : "read from", host, bytes));
+                    return false;
+                }
                 const bool ok = into_memory ? t.host->write(host, buf, bytes) : t.host->read(host, buf, bytes);
                 if (!ok) {
                     channel_error(ch, ErrorKind::dma_fault,
@@ -1265,6 +1273,19 @@ uint64_t Array::tile_address(uint16_t col, uint16_t row, uint32_t offset) const
 {
     const uint16_t ar = row < impl_->row_to_arow.size() ? impl_->row_to_arow[row] : row;
     return regs::tile_address(col, ar, offset);
+}
+
+void Array::inject_host_dma_faults(uint16_t start, uint16_t count, uint32_t n)
+{
+    auto& f = impl_->injected_faults;
+    f.resize(impl_->geo.columns, 0);
+    for (unsigned c = start; c < std::min<unsigned>(impl_->geo.columns, unsigned{start} + count); ++c)
+        f[c] = n;
+}
+
+uint32_t Array::injected_host_dma_faults(uint16_t col) const
+{
+    return col < impl_->injected_faults.size() ? impl_->injected_faults[col] : 0;
 }
 
 void Array::attach_host_memory(uint16_t start, uint16_t count, HostMemory* memory)

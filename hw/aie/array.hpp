@@ -77,6 +77,11 @@ public:
     // --- Host memory per VF partition: columns [col_start, col_start+col_count) ---
     // Non-owning; nullptr detaches. Shim DMAs of a column without one fault.
     void attach_host_memory(uint16_t col_start, uint16_t col_count, HostMemory* memory);
+    // Fault injection (driver development): the next `count` host-memory bursts of each shim
+    // in the columns fail as a DMA fault would (the channel stops with ErrorKind::dma_fault);
+    // count 0 disarms. Survives reset_columns (an injected fault is not tile state).
+    void inject_host_dma_faults(uint16_t col_start, uint16_t col_count, uint32_t count);
+    [[nodiscard]] uint32_t injected_host_dma_faults(uint16_t col) const;
 
     // --- Time ---
     [[nodiscard]] sim::Cycle now() const;

@@ -226,8 +226,28 @@ pcie::DmaSpace& Device::dma(FunctionIndex fn)
     return *null_dma_;
 }
 
+void Device::drop_msix(FunctionIndex fn, unsigned spared_vector, uint32_t count)
+{
+    if (count == 0)
+        msix_drops_.erase(fn);
+    else
+        msix_drops_[fn] = MsixDrop{spared_vector, count};
+}
+
+uint32_t Device::msix_drops_left(FunctionIndex fn) const
+{
+    auto it = msix_drops_.find(fn);
+    return it == msix_drops_.end() ? 0 : it->second.left;
+}
+
 void Device::raise_msix(FunctionIndex fn, unsigned vector)
 {
+    if (auto it = msix_drops_.find(fn); it != msix_drops_.end() && vector != it->second.spared_vector) {
+        if (--it->second.left == 0)
+            msix_drops_.erase(it);
+        trace(fn, fmt::format("msix {} lost (injected fault)", vector));
+        return;
+    }
     if (NpuFunction* f = function(fn)) {
         f->msix_raise(vector);
         return;

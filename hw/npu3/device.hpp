@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -82,6 +83,12 @@ public:
     // Simulated time for log lines.
     void set_clock(std::function<uint64_t()> clock);
 
+    // Fault injection (driver development): the next `count` MSI-X messages of function fn
+    // whose vector is not `spared_vector` are lost on the way (never reach the host);
+    // count 0 disarms. Each lost message is a trace event "msix N lost (injected fault)".
+    void drop_msix(FunctionIndex fn, unsigned spared_vector, uint32_t count);
+    [[nodiscard]] uint32_t msix_drops_left(FunctionIndex fn) const;
+
     // Per-function trace; fn < 1 + total_vfs, else std::out_of_range.
     [[nodiscard]] AccessTrace& function_trace(FunctionIndex fn);
     [[nodiscard]] const Identity& identity() const { return identity_; }
@@ -121,6 +128,11 @@ private:
     std::function<void(unsigned, pcie::Function*)> vf_observer_;
     std::function<void(std::function<void()>)> defer_handler_;
     std::deque<std::function<void()>> deferred_;
+    struct MsixDrop {
+        unsigned spared_vector = 0;
+        uint32_t left = 0;
+    };
+    std::map<FunctionIndex, MsixDrop> msix_drops_;
 };
 
 } // namespace aie4emu::npu3

@@ -79,6 +79,7 @@ build_images() {
     flock -w 600 "$lock" || aie4_die "another image build holds $AIE4_IMAGE_DIR/.aie4-image.lock"
     bash "$AIE4_ROOT/guest-driver/image/build-initramfs.sh" || aie4_die "building the initramfs failed"
     if [ "$rootfs" = xrt ]; then
+        bash "$AIE4_ROOT/guest-driver/xrt-examples/build.sh" || aie4_die "building the XRT examples failed"
         bash "$AIE4_ROOT/guest-driver/image/build-rootfs.sh" || aie4_die "building the xrt root image failed"
     fi
     exec {lock}>&-
@@ -103,14 +104,31 @@ powers off and exits with FILE's exit status.
   --save DIR          after the guest stops, save aie4emu's per-function traces
                       (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
                       status (DIR/status.json), the console (DIR/console.log), the
-                      guest's kernel log (DIR/dmesg.txt) and aie4emu's log
-                      (DIR/aie4emu.log); layout: docs/user-guide.md, "Saved results"
+                      guest's kernel log (DIR/dmesg.txt), aie4emu's log (DIR/aie4emu.log)
+                      and the array's timeline of the guest's jobs (DIR/array.trace.json,
+                      trace-event JSON for the Perfetto UI or speedscope; not with
+                      --socket-dir: that emulator is not ours); layout: docs/user-guide.md,
+                      "Saved results"
   --memory SIZE       guest RAM (default 2G)
+  --driver PATH.ko    the guest loads this amdxdna.ko instead of the packaged one (every other
+                      module is the packaged one); refused before booting unless its vermagic
+                      is the guest kernel's (build it with ./aie4 driver build)
+  --driver-args STR   amdxdna module parameters, e.g. "tdr_timeout_ms=500 force_cmdlist=1"
+                      (an 'options amdxdna STR' line in the guest's /etc/modprobe.d)
+  --fault LIST        arm faults in aie4emu before the guest boots: KIND[:key=value...],
+                      comma-separated (aie4emu --help lists the kinds; docs/driver-development.md)
+  --gdb               start QEMU's gdbstub (paused until gdb continues it) and print the gdb
+                      command line: guest kernel symbols from Debian's -dbg package (downloaded
+                      on first use), the module's symbols with 'aie4-modsyms' output
   --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
                       (several guests can share one NPU, e.g. vf0 in one, vf1 in another);
                       it is neither started nor stopped here, and --vfs/--identity/--log/
                       --emu-arg do not apply
   --shell             interactive shell on the console instead of a script
+  --run PROG [ARGS]   copy PROG (and every --put FILE) into the guest's /root/run, load
+                      amdxdna, run PROG ARGS there and exit with its status (all words up
+                      to a -- are ARGS); e.g. --rootfs xrt --put k.elf --run ./app k.elf
+  --put FILE          a file PROG needs (repeatable; placed next to PROG)
   --keep              keep the run folder (aie4emu's socket dir sock/, aie4emu.log,
                       console.log) after the guest stopped; also AIE4EMU_KEEP=1.
                       Its path is printed when aie4emu starts, so that aie4ctl
@@ -119,18 +137,77 @@ powers off and exits with FILE's exit status.
 
 Exit status: the script's (0..255) with --script; 124 on timeout; 125 when the guest did not
 boot or the script did not finish (no result line); 2 for bad options.
-The guest's kernel command line reserves 256 MiB at 1 GiB for the amdxdna carveout
-(memmap=256M$0x40000000). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
+The guest's kernel command line reserves 512 MiB at 1 GiB for amdxdna carveouts
+(memmap=512M$0x40000000); the guest's carveout hook gives each bound function its slice
+(240 MiB per VF, 16 MiB per PF; docs/xrt.md). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
 the guest programs are in PATH (aie4-query, aie4-umq-test, aie4-ctrlcode); the result
 line "AIE4-RESULT rc=N" is printed by the guest init.
 EOF
+}
+
+# boot_run_script PROG ARGS...: packs PROG and the --put files into SCRIPT.tar and prints the
+# path of a guest script that unpacks them into /root/run and runs PROG ARGS (./aie4 boot --run).
+boot_run_script() {
+    local prog=$1 f s a; shift
+    for f in "$prog" "${put[@]}"; do
+        [ -f "$f" ] || { echo "aie4 boot: --run/--put: no such file '$f'" >&2; return 1; }
+    done
+    s=$(mktemp "${TMPDIR:-/tmp}/aie4-run.XXXXXX")
+    tar -cf "$s.tar" --transform 's|.*/||' "$prog" "${put[@]}" 2>/dev/null || return 1
+    {
+        echo 'mkdir -p /root/run && cd /root/run || exit 125'
+        echo 'tar -xf /sys/firmware/qemu_fw_cfg/by_name/opt/aie4/files/raw || exit 125'
+        echo 'modprobe amdxdna || exit 125'
+        printf "'./%s'" "$(basename "$prog")"
+        for a in "$@"; do printf " '%s'" "$(printf %s "$a" | sed "s/'/'\\\\''/g")"; done
+        echo
+        echo 'rc=$?; echo "aie4-run: exit status $rc"; exit $rc'
+    } >"$s"
+    echo "$s"
+}
+
+# --gdb: a free local port, the guest kernel's debug symbols and a gdb script in the run folder.
+boot_gdb_setup() {
+    local run=$1 driver=$2 vmlinux port
+    command -v gdb >/dev/null || aie4_warn "no gdb on this host (apt-get install gdb); the stub listens anyway"
+    vmlinux=$(driver_kernel_symbols) || return 1
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    BOOT_GDB_PORT=$port
+    printf '%s\n' "# Written by ./aie4 boot --gdb: the guest kernel (booted with nokaslr) and QEMU's gdbstub." \
+        "set pagination off" "file $vmlinux" "target remote 127.0.0.1:$port" >"$run/gdbinit"
+    aie4_step "gdb: QEMU waits for gdb; in another terminal run:"
+    printf '    gdb -x %s\n' "$run/gdbinit" >&2
+    aie4_step "gdb: then 'continue'; after 'modprobe amdxdna', 'aie4-modsyms' in the guest writes $run/amdxdna.gdb: 'source' it in gdb for the module's symbols"
+}
+# Passes the console through; when the guest prints the module's section addresses
+# (aie4-modsyms), writes the add-symbol-file command for the module that runs to RUN/amdxdna.gdb.
+boot_gdb_watch() {
+    local run=$1 driver=$2 line ko
+    ko=${driver:-$(driver_packaged_module)}
+    while IFS= read -r line; do
+        printf '%s\n' "$line"
+        case $line in
+            AIE4-MODSYMS\ *)
+                local text= extra=() kv
+                for kv in ${line#AIE4-MODSYMS }; do
+                    case $kv in .text=*) text=${kv#.text=} ;; *=*) extra+=(-s "${kv%%=*}" "${kv#*=}") ;; esac
+                done
+                [ -n "$text" ] || continue
+                case $ko in
+                    *.xz) aie4_tree_run /usr/bin/xz -dc "$ko" >"$run/amdxdna.ko"; ko=$run/amdxdna.ko ;;
+                    *.zst) aie4_tree_run /usr/bin/zstd -qdc "$ko" >"$run/amdxdna.ko"; ko=$run/amdxdna.ko ;;
+                esac
+                echo "add-symbol-file $ko $text ${extra[*]}" >"$run/amdxdna.gdb"
+                aie4_step "gdb: module symbols ready: source $run/amdxdna.gdb" ;;
+        esac
+    done
 }
 
 cmd_boot() {
     local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell= shared=
     local keep=${AIE4EMU_KEEP:-}
     [ "$keep" = 0 ] && keep=
-    local emu_extra=() qemu_extra=()
+    local emu_extra=() qemu_extra=() run_argv=() put=() driver= driver_args= fault_list= gdb=
     while [ $# -gt 0 ]; do
         case $1 in
             -h|--help) boot_usage; return 0;;
@@ -144,13 +221,24 @@ cmd_boot() {
             --emu-arg) emu_extra+=("${2:?}"); shift 2;;
             --save) save=${2:?}; shift 2;;
             --memory) memory=${2:?}; shift 2;;
+            --driver) driver=${2:?--driver needs a .ko}; shift 2;;
+            --driver-args) driver_args=${2?--driver-args needs a value}; shift 2;;
+            --fault) fault_list=${fault_list:+$fault_list,}${2:?--fault needs KIND[,KIND...]}; shift 2;;
+            --gdb) gdb=1; shift;;
             --shell) shell=1; shift;;
+            --put) put+=("${2:?--put needs a file}"); shift 2;;
+            --run) shift; while [ $# -gt 0 ] && [ "$1" != -- ]; do run_argv+=("$1"); shift; done;;
             --keep) keep=1; shift;;
             --socket-dir) shared=${2:?}; shift 2;;
             --) shift; qemu_extra=("$@"); break;;
             *) echo "aie4 boot: unknown option '$1' (see ./aie4 boot --help)" >&2; return 2;;
         esac
     done
+    if [ ${#run_argv[@]} -gt 0 ]; then
+        [ -z "$script" ] || { echo "aie4 boot: --run and --script exclude each other" >&2; return 2; }
+        script=$(boot_run_script "${run_argv[@]}") || return 2
+        qemu_extra+=(-fw_cfg "name=opt/aie4/files,file=$script.tar")
+    fi
     [ -z "$script" ] || [ -r "$script" ] || { echo "aie4 boot: cannot read script '$script'" >&2; return 2; }
     [[ $rootfs =~ ^(initramfs|xrt)$ ]] || { echo "aie4 boot: --rootfs must be initramfs or xrt" >&2; return 2; }
     [[ $timeout =~ ^[0-9]+$ ]] || { echo "aie4 boot: --timeout must be seconds" >&2; return 2; }
@@ -163,8 +251,20 @@ cmd_boot() {
         [[ $fn == vf* ]] && [ $((${fn#vf} + 1)) -gt $need ] && need=$((${fn#vf} + 1))
     done
     vfs=${vfs:-$(( need > 1 ? need : 1 ))}
+    [ -z "$driver_args" ] || [ -n "$driver" ] || { echo "aie4 boot: --driver-args needs --driver" >&2; return 2; }
+    [[ $driver_args =~ ^[A-Za-z0-9_=.,\ -]*$ ]] || { echo "aie4 boot: --driver-args takes k=v words only" >&2; return 2; }
+    local f faults=()
+    if [ -n "$fault_list" ]; then
+        IFS=, read -r -a faults <<<"$fault_list"
+        [ -z "$shared" ] || { echo "aie4 boot: --fault arms a fresh aie4emu; with --socket-dir use aie4ctl fault" >&2; return 2; }
+        for f in "${faults[@]}"; do emu_extra+=(--fault "$f"); done
+    fi
 
     setup_if_needed
+    if [ -n "$driver" ]; then
+        driver_check_module "$driver" || return 2
+        driver=$(readlink -f "$driver")
+    fi
     meson_build "$AIE4_BUILD"
     build_images "$rootfs"
 
@@ -180,6 +280,12 @@ cmd_boot() {
         [ -n "$identity" ] && emu_args+=(--identity "$identity")
         [ -n "$log" ] && emu_args+=(--log "$log")
         emu_args+=("${emu_extra[@]}")
+        # The array's activity (every DMA channel's buffer descriptors and every core's kernels,
+        # in simulated cycles) as trace-event JSON, written by the emulator when it stops.
+        if [ -n "$save" ]; then
+            mkdir -p "$save"
+            emu_args+=(--array-trace "$(readlink -m "$save")/array.trace.json")
+        fi
         mkdir -p "$sock"
         [ -x "$AIE4_BUILD/emu/aie4emu" ] || { echo "aie4 boot: $AIE4_BUILD/emu/aie4emu is not built" >&2; rm -rf "$run"; return 2; }
         "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
@@ -203,11 +309,28 @@ cmd_boot() {
         aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
     fi
 
-    local append="console=ttyS0 panic=-1 quiet memmap=256M\$0x40000000"
+    # no_timer_check: under TCG on a loaded host the IO-APIC timer check can fail and panic the
+    # guest at boot ("IO-APIC + timer doesn't work!"); the timer itself works.
+    local append="console=ttyS0 panic=-1 quiet no_timer_check memmap=512M\$0x40000000"
     [ -n "$shell" ] && append="$append aie4.shell=1"
+    local initrd=$AIE4_IMAGE_DIR/initramfs.img
+    if [ -n "$driver" ]; then
+        # The kernel unpacks concatenated cpio archives in order: the overlay adds /aie4-driver.
+        driver_overlay "$driver" "$driver_args" "$run/driver.cpio.gz"
+        cat "$AIE4_IMAGE_DIR/initramfs.img" "$run/driver.cpio.gz" >"$run/initramfs.img"
+        initrd=$run/initramfs.img
+        aie4_step "driver: $driver (sha256 $(sha256sum "$driver" | cut -c1-12))${driver_args:+, options: $driver_args}"
+    fi
     local qemu=(-machine "q35,accel=$(aie4_accel)" -cpu "$( [ "$(aie4_accel)" = kvm ] && echo host || echo max)"
                 -smp 2 -m "$memory" -nographic -nodefaults -no-reboot
-                -kernel "$AIE4_VMLINUX" -initrd "$AIE4_IMAGE_DIR/initramfs.img")
+                -kernel "$AIE4_VMLINUX" -initrd "$initrd")
+    if [ -n "$gdb" ]; then
+        boot_gdb_setup "$run" "$driver" || { rm -rf "$run"; return 2; }
+        qemu+=(-gdb "tcp:127.0.0.1:$BOOT_GDB_PORT" -S)
+        append="$append nokaslr"      # the kernel where vmlinux's symbols say
+        keep=1                        # the gdb scripts live in the run folder
+        [ "$timeout" = 600 ] && timeout=0   # a debugging session is not timed out by default
+    fi
     if [ "$rootfs" = xrt ]; then
         append="$append aie4.root=/dev/vda"
         qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
@@ -226,9 +349,10 @@ cmd_boot() {
     if [ -n "$shell" ]; then
         "$AIE4_ROOT/emu/aie4-qemu" -serial mon:stdio "${qemu[@]}"
         rc=$?
+
     else
         timeout --foreground -k 5 "$timeout" "$AIE4_ROOT/emu/aie4-qemu" -serial stdio "${qemu[@]}" </dev/null 2>&1 |
-            sed -u 's/\r$//' | tee "$console"
+            sed -u 's/\r$//' | tee "$console" | { if [ -n "$gdb" ]; then boot_gdb_watch "$run" "$driver"; else cat; fi; }
         rc=${PIPESTATUS[0]}
     fi
     set -e
@@ -249,7 +373,7 @@ cmd_boot() {
         trap - INT TERM HUP
     fi
     [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"
-                        cp "$run/dmesg.txt" "$save/dmesg.txt" 2>/dev/null || true; }
+                        sed 's/\r$//' "$run/dmesg.txt" >"$save/dmesg.txt" 2>/dev/null || true; }
     local elapsed; elapsed=$(aie4_elapsed "$t0")
 
     if [ -n "$keep" ]; then

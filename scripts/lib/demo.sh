@@ -6,7 +6,7 @@ cmd_demo() {
     case "${1:-}" in
         -h|--help)
             cat <<'EOF2'
-usage: ./aie4 demo [--keep DIR]
+usage: ./aie4 demo [--keep DIR] [--driver PATH.ko [--driver-args "k=v ..."]]
 Sets up and builds if needed, then boots a guest (TCG on this machine kind) with an AIE4 PF
 (1022:17f2) and one VF (1022:17f3) from a fresh aie4emu, and in the guest:
   1. shows the PCI functions, loads Debian's unmodified amdxdna and shows it bound to both,
@@ -15,23 +15,33 @@ Sets up and builds if needed, then boots a guest (TCG on this machine kind) with
      with a transpose, an int8 GEMM on a compute tile, and empty commands for throughput;
      every output byte is checked against a reference computed in the guest.
   4. boots a second guest with the Debian trixie root and XRT 2.25 on a VF and runs
-     xrt-smi examine, which must list the VF.
+     xrt-smi examine, which must list the VF, and an XRT application (xrt-gemm: three
+     buffers, an int8 GEMM on a compute tile, checked in the program; docs/xrt.md).
 Ends with a summary including the simulated array cycles of each job.
   --keep DIR   keep the console, aie4emu's log, traces and command records in DIR
+  --driver KO  both guests load this amdxdna.ko instead of the packaged one (./aie4 driver
+               build; refused unless built for the guest kernel); --driver-args its options
 EOF2
             return 0;;
-        --keep) DEMO_KEEP=${2:?--keep needs a directory};;
-        "") ;;
-        *) aie4_die "unknown option '$1' (see ./aie4 demo --help)";;
     esac
+    local extra=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --keep) DEMO_KEEP=${2:?--keep needs a directory}; shift;;
+            --driver) extra+=(--driver "${2:?--driver needs a .ko}"); shift;;
+            --driver-args) extra+=(--driver-args "${2?}"); shift;;
+            *) aie4_die "unknown option '$1' (see ./aie4 demo --help)";;
+        esac
+        shift
+    done
     local out=${DEMO_KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/aie4-demo.XXXXXX")} rc xrc t0
     t0=$(aie4_now)
     set +e
-    cmd_boot --script "$AIE4_ROOT/guest-driver/demo/demo.sh" --attach pf,vf0 --save "$out"
+    cmd_boot --script "$AIE4_ROOT/guest-driver/demo/demo.sh" --attach pf,vf0 --save "$out" "${extra[@]}"
     rc=$?
     echo
     aie4_step "demo part 2: XRT 2.25 (xrt-smi) in a Debian root, on a VF"
-    cmd_boot --script "$AIE4_ROOT/guest-driver/demo/xrt.sh" --attach vf0 --rootfs xrt --save "$out/xrt"
+    cmd_boot --script "$AIE4_ROOT/guest-driver/demo/xrt.sh" --attach vf0 --rootfs xrt --save "$out/xrt" "${extra[@]}"
     xrc=$?
     [ "$rc" = 0 ] && rc=$xrc
     set -e
@@ -42,6 +52,7 @@ EOF2
     sed -n 's/^DEMO probe-errors \(.*\)/  amdxdna probe errors or warnings: \1/p' "$out/console.log"
     sed -n 's/^DEMO workload \([a-z]*\) rc=\([0-9]*\) \(.*\)/  workload \1: exit \2, \3/p' "$out/console.log"
     sed -n 's/^DEMO xrt \(.*\)/  XRT 2.25 xrt-smi examine: \1/p' "$out/xrt/console.log" 2>/dev/null
+    sed -n 's/^DEMO xrt-app rc=\([0-9]*\) xrt-gemm: \(.*\)/  XRT 2.25 application: exit \1, \2/p' "$out/xrt/console.log" 2>/dev/null
     python3 - "$out/commands.json" <<'PY' || true
 import json, sys
 from collections import defaultdict

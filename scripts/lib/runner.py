@@ -46,7 +46,7 @@ HOST_TEST_TIMEOUT = 1800     # seconds per host test (each drives several guests
 TAIL_LINES = 40              # console lines in a failure message
 KEEP_RESULT_RUNS = 10        # default result folders kept under build/results/
 
-GUEST_KEYS = {"attach", "vfs", "identity", "rootfs", "expect", "emu-arg", "group"}
+GUEST_KEYS = {"attach", "vfs", "identity", "rootfs", "expect", "emu-arg", "group", "fault", "timeout"}
 GROUP_RX = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -71,6 +71,9 @@ class Test:
     rootfs: str = "initramfs"
     expect: int = 0
     emu_args: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)               # ./aie4 boot --fault, one each
+    timeout: int = 0                                              # 0: the run's --timeout
+    pending: str = ""               # "# aie4-pending: REASON": written, not runnable yet
     traces: list[tuple[str, str]] = field(default_factory=list)   # (fn, regex), in order
 
 
@@ -95,6 +98,12 @@ def parse_header(path: Path, test: Test, allowed: set[str], traces: bool) -> Non
                         test.groups.add(g)
                 elif key == "emu-arg":
                     test.emu_args.append(value)
+                elif key == "fault":
+                    test.faults.append(value)
+                elif key == "timeout":
+                    if not value.isdigit() or int(value) < 1:
+                        raise SelectionError(f"{path}:{lineno}: timeout= needs seconds")
+                    test.timeout = int(value)
                 elif key == "expect":
                     if not value.isdigit() or int(value) > 255:
                         raise SelectionError(f"{path}:{lineno}: expect= needs an exit status 0..255")
@@ -105,6 +114,10 @@ def parse_header(path: Path, test: Test, allowed: set[str], traces: bool) -> Non
                     test.rootfs = value
                 else:
                     setattr(test, key, value)
+            continue
+        m = re.match(r"^# aie4-pending:\s*(.*)$", line)
+        if m:
+            test.pending = test.pending or m.group(1).strip() or "pending"
             continue
         m = re.match(r"^# aie4-trace ([a-z0-9]+):\s*(.*)$", line)
         if m:
@@ -373,7 +386,9 @@ class Runner:
 
     def boot_command(self, t: Test, out: Path) -> list[str]:
         cmd = [self.aie4, "boot", "--script", str(t.path), "--attach", t.attach, "--rootfs", t.rootfs,
-               "--timeout", str(self.args.timeout), "--save", str(out)]
+               "--timeout", str(t.timeout or self.args.timeout), "--save", str(out)]
+        for f in t.faults:
+            cmd += ["--fault", f]
         if t.vfs:
             cmd += ["--vfs", t.vfs]
         if t.identity:
@@ -387,6 +402,10 @@ class Runner:
         return cmd
 
     def run_guest(self, t: Test, out: Path) -> Result:
+        if t.pending:
+            # Written but waiting for something not in the tree yet (the file says what): not run,
+            # reported as skipped with the reason.
+            return Result(t, skipped=1, summary=f"pending: {t.pending}", message=f"pending: {t.pending}")
         cmd = self.boot_command(t, out)
         (out / "command.txt").write_text(" ".join(cmd) + "\n")
         env = dict(os.environ, AIE4EMU_BUILD=str(BUILD))
@@ -479,6 +498,8 @@ def junit(results: list[Result], name: str, seconds: float) -> ET.ElementTree:
         if r.failed:
             f = ET.SubElement(case, "failure", message=clean(r.message or r.summary), type="failed")
             f.text = clean(r.details)
+        elif r.skipped:
+            ET.SubElement(case, "skipped", message=clean(r.message or r.summary))
     totals = dict(tests=0, failures=0, errors=0, skipped=0)
     for suite in root.findall("testsuite"):
         cases = suite.findall("testcase")

@@ -12,10 +12,13 @@
 //   fuzz-NAME FILE|DIR...         replays files (a directory: every file in it, e.g. a corpus)
 #pragma once
 
+#include "cli/number.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -62,8 +65,15 @@ int main(int argc, char** argv)
     if (std::string(argv[1]) == "--random") {
         if (argc < 3)
             return 2;
-        const unsigned long n = std::strtoul(argv[2], nullptr, 0);
-        const unsigned seed = argc >= 4 ? static_cast<unsigned>(std::strtoul(argv[3], nullptr, 0)) : 1u;
+        // The project's one number rule (cli/number.hpp), like every other command line.
+        const auto parsed_n = aie4emu::cli::parse_number<unsigned long>(argv[2]);
+        const auto parsed_seed = argc >= 4 ? aie4emu::cli::parse_number<unsigned>(argv[3]) : std::optional<unsigned>(1u);
+        if (!parsed_n || !parsed_seed) {
+            std::fprintf(stderr, "fuzz-%s: N and SEED must be numbers (decimal or 0x hex)\n", fuzz_name());
+            return 2;
+        }
+        const unsigned long n = *parsed_n;
+        const unsigned seed = *parsed_seed;
         std::mt19937 rng(seed);
         for (unsigned long i = 0; i < n; ++i) {
             const auto input = fuzz_random_input(rng);

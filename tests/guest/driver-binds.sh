@@ -26,5 +26,9 @@ for d in /sys/bus/pci/devices/*; do
     [ "$(cat $d/vbnv 2>/dev/null)" = $want_vbnv ] || { echo "FAIL: vbnv"; rc=1; }
 done
 ls /dev/accel/accel* || { echo "FAIL: no accel node"; rc=1; }
-if dmesg | grep amdxdna | grep -i -E 'error|warn|fail'; then echo "FAIL: amdxdna complained"; rc=1; fi
+# The module loader's taint note for an unsigned module (./aie4 boot --driver with a locally
+# built one) is the kernel's, not a complaint of the driver.
+if dmesg | grep amdxdna | grep -v 'module verification failed: signature' | grep -i -E 'error|warn|fail'; then
+    echo "FAIL: amdxdna complained"; rc=1
+fi
 exit $rc

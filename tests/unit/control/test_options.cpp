@@ -1,3 +1,4 @@
+#include "emu/faults.hpp"
 #include "emu/options.hpp"
 
 #include <catch2/catch_test_macros.hpp>
@@ -52,4 +53,22 @@ TEST_CASE("options: config file keys apply under the command line", "[options]")
     CHECK_THROWS_AS(aie4emu::apply_config_text(o, "[]", "c", {}), std::invalid_argument);
     CHECK_THROWS_AS(aie4emu::apply_config_text(o, R"({"vfs": "two"})", "c", {}), std::invalid_argument);
     CHECK_THROWS_AS(aie4emu::apply_config_text(o, R"({"colour": 1})", "c", {}), std::invalid_argument);
+}
+
+TEST_CASE("--fault: specs are checked before anything starts")
+{
+    using aie4emu::parse_options;
+    bool help = false, version = false;
+    const char* good[] = {"aie4emu", "--socket-dir", "/tmp/x", "--fault", "mailbox-status:fn=vf0:op=CREATE_PARTITION:status=2",
+                          "--fault", "dma-fault"};
+    auto o = parse_options(7, good, help, version);
+    REQUIRE(o.faults.size() == 2);
+    const char* unknown[] = {"aie4emu", "--socket-dir", "/tmp/x", "--fault", "melt-down"};
+    CHECK_THROWS_AS(parse_options(5, unknown, help, version), std::invalid_argument);
+    const char* not_kv[] = {"aie4emu", "--socket-dir", "/tmp/x", "--fault", "mailbox-timeout:vf0"};
+    CHECK_THROWS_AS(parse_options(5, not_kv, help, version), std::invalid_argument);
+    const auto req = aie4emu::faults::parse_spec("msix-lost:fn=vf1:count=0x10");
+    CHECK(req.at("kind").as_string() == "msix-lost");
+    CHECK(req.at("fn").as_string() == "vf1");
+    CHECK(req.at("count").as_int64() == 16);
 }
