@@ -75,7 +75,7 @@ struct Parser {
         cli::configure(app, "usage: aie4emu --socket-dir DIR [options]");
         keys = {
             {"socket_dir", app.add_option("--socket-dir", o.socket_dir,
-                                          "folder for the sockets and aie4emu.pid (created if missing)")
+                                          "folder for the sockets, aie4emu.pid and aie4emu.lock (created if missing)")
                                ->type_name("DIR")},
             {"vfs", cli::add_number(app, "--vfs", o.vfs, 0u, kMaxVfs,
                                     "VFs enabled at start (default 1, at most --total-vfs)")},
@@ -102,6 +102,11 @@ struct Parser {
                                                       "TEST KNOB: report revision N instead of 0x10 (the driver "
                                                       "refuses it)"));
         app.add_flag("--version", version, "print the version and exit");
+        app.footer("DIR holds one live aie4emu at a time (an exclusive lock on DIR/aie4emu.lock): another\n"
+                   "one started on it exits with status 3, naming the holder's pid, and touches nothing.\n"
+                   "On exit aie4emu removes only the sockets it created; a dead one's leftovers are\n"
+                   "removed by the next start. Exit status: 0 after a signal or 'shutdown', 1 on an\n"
+                   "error, 2 for bad options, 3 when DIR is in use.");
     }
     [[nodiscard]] std::vector<std::string> set_on_command_line() const {
         std::vector<std::string> out;

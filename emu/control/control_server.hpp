@@ -9,6 +9,8 @@
 // gets an error reply; it never stops the server.
 #pragma once
 
+#include "emu/socket_dir.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/json/object.hpp>
@@ -66,6 +68,7 @@ private:
     };
     std::map<std::string, Command> commands_;
     bool running_ = false;
+    socket_dir::BoundFile bound_file_; // the socket file bind() created; only it is unlinked
 };
 
 // Blocking client used by aie4ctl and tests: sends one request, returns the

@@ -312,6 +312,10 @@ struct Array::Impl {
         // waiters point at them, and a reset must leave those pointers valid (the events then
         // lapse on their generation or burst-id guard).
         std::vector<Channel> s2mm = std::move(t.s2mm), mm2s = std::move(t.mm2s);
+        // Memories keep their storage: a reset zeroes them in place instead of freeing and
+        // allocating megabytes again (a memory tile is 3 MB; CERT resets a partition after
+        // every failed command).
+        std::vector<uint8_t> data = std::move(t.data), program = std::move(t.program);
         t = Tile{};
         t.kind = kind;
         t.col = col;
@@ -322,8 +326,10 @@ struct Array::Impl {
         t.host = host;
         t.res = &resources(kind);
         t.map = kind == TileKind::core ? &regs::kCoreMap : kind == TileKind::mem ? &regs::kMemMap : &regs::kShimMap;
-        t.data.assign(t.res->data_memory_bytes, 0);
-        t.program.assign(t.res->program_memory_bytes, 0);
+        data.assign(t.res->data_memory_bytes, 0);
+        program.assign(t.res->program_memory_bytes, 0);
+        t.data = std::move(data);
+        t.program = std::move(program);
         unsigned total = 0;
         for (unsigned b = 0; b < t.map->dma_blocks; ++b) {
             t.block_bd_first[b] = total;

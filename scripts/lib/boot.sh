@@ -20,13 +20,33 @@ meson_build_locked() {
         meson setup "$dir" "$AIE4_ROOT" "$@" >"$log" 2>&1 ||
             { cat "$log" >&2; aie4_die "meson setup of $dir failed (log: $log)"; }
     fi
-    if ninja -C "$dir" -n 2>/dev/null | grep -q 'no work to do'; then
+    # AIE4_NINJA_TARGETS: build only these (./aie4 fuzz builds one target), else everything.
+    local targets=(); read -r -a targets <<<"${AIE4_NINJA_TARGETS:-}"
+    if ninja -C "$dir" -n "${targets[@]}" 2>/dev/null | grep -q 'no work to do'; then
         aie4_step "build $(basename "$dir"): up to date"
         return 0
     fi
-    ninja -C "$dir" -j"$(nproc)" >"$dir/.ninja.log" 2>&1 ||
+    ninja -C "$dir" -j"$(nproc)" "${targets[@]}" >"$dir/.ninja.log" 2>&1 ||
         { tail -40 "$dir/.ninja.log" >&2; aie4_die "build in $dir failed (full log: $dir/.ninja.log)"; }
     aie4_step "build $(basename "$dir"): done ($(aie4_elapsed "$t") s)"
+}
+
+# The one sanitizer build (CI's, ./aie4 test --asan, ./aie4 fuzz): clang with ASan+UBSan, every
+# library and program instrumented for libFuzzer (-Dfuzzing=true: -fsanitize=fuzzer-no-link), the
+# libFuzzer targets of tests/fuzz linked with -fsanitize=fuzzer. No guest programs (static) or
+# benchmarks. sanitizer_build [NINJA_TARGET...]: only those targets (default: everything).
+sanitizer_build() {
+    local dir=$AIE4_BUILD_ASAN
+    # A build dir configured before this was a g++ ASan build: meson cannot change its compiler.
+    if [ -f "$dir/build.ninja" ] && ! python3 -c 'import json, sys
+sys.exit(not any(o["name"] == "fuzzing" and o["value"] is True for o in json.load(open(sys.argv[1]))))' \
+            "$dir/meson-info/intro-buildoptions.json" 2>/dev/null; then
+        aie4_step "build $(basename "$dir"): configured without -Dfuzzing=true (an older g++ ASan build), starting afresh"
+        rm -rf --one-file-system "$dir"
+    fi
+    command -v clang++ >/dev/null || aie4_die "clang++ is missing (./aie4 setup installs clang)"
+    CC=clang CXX=clang++ AIE4_NINJA_TARGETS="$*" meson_build "$dir" -Dfuzzing=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dguest_programs=false -Dbench=false
 }
 
 cmd_build() {
@@ -36,12 +56,12 @@ cmd_build() {
 usage: ./aie4 build [--asan]
 Builds the emulator (build/emu/aie4emu, aie4ctl), the firmware tool, the statically linked
 guest programs, the unit tests and benchmarks into build/ (meson + ninja).
-  --asan   build into build-asan/ with ASan+UBSan (what CI runs the unit tests under)
+  --asan   build into build-asan/ with clang, ASan+UBSan and libFuzzer coverage on every library
+           (what CI runs the unit and fuzz tests under; ./aie4 fuzz runs its targets)
 EOF
             return 0;;
         --asan) setup_host_if_needed
-                meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false \
-                    -Dguest_programs=false -Dbench=false
+                sanitizer_build
                 return 0;;
         "") ;;
         *) aie4_die "unknown option '$1' (see ./aie4 build --help)";;
@@ -84,8 +104,11 @@ powers off and exits with FILE's exit status.
   --save DIR          after the guest stops, save aie4emu's per-function traces
                       (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
                       status (DIR/status.json), the console (DIR/console.log), the
-                      guest's kernel log (DIR/dmesg.txt) and aie4emu's log
-                      (DIR/aie4emu.log); layout: docs/user-guide.md, "Saved results"
+                      guest's kernel log (DIR/dmesg.txt), aie4emu's log (DIR/aie4emu.log)
+                      and the array's timeline of the guest's jobs (DIR/array.trace.json,
+                      trace-event JSON for the Perfetto UI or speedscope; not with
+                      --socket-dir: that emulator is not ours); layout: docs/user-guide.md,
+                      "Saved results"
   --memory SIZE       guest RAM (default 2G)
   --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
                       (several guests can share one NPU, e.g. vf0 in one, vf1 in another);
@@ -194,6 +217,12 @@ cmd_boot() {
         [ -n "$identity" ] && emu_args+=(--identity "$identity")
         [ -n "$log" ] && emu_args+=(--log "$log")
         emu_args+=("${emu_extra[@]}")
+        # The array's activity (every DMA channel's buffer descriptors and every core's kernels,
+        # in simulated cycles) as trace-event JSON, written by the emulator when it stops.
+        if [ -n "$save" ]; then
+            mkdir -p "$save"
+            emu_args+=(--array-trace "$(readlink -m "$save")/array.trace.json")
+        fi
         mkdir -p "$sock"
         [ -x "$AIE4_BUILD/emu/aie4emu" ] || { echo "aie4 boot: $AIE4_BUILD/emu/aie4emu is not built" >&2; rm -rf "$run"; return 2; }
         "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &

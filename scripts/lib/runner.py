@@ -40,6 +40,7 @@ BUILD = Path(os.environ.get("AIE4_BUILD", ROOT / "build"))
 BUILD_ASAN = Path(os.environ.get("AIE4_BUILD_ASAN", ROOT / "build-asan"))
 
 FUZZ_INPUTS = 300            # pseudo-random inputs per fuzz smoke run (fixed seed 1)
+FUZZ_CI_SECONDS = 30         # CI: each libFuzzer target's run on its corpus after its smoke run
 DEFAULT_TIMEOUT = 300        # seconds per guest boot
 HOST_TEST_TIMEOUT = 1800     # seconds per host test (each drives several guests)
 TAIL_LINES = 40              # console lines in a failure message
@@ -353,6 +354,17 @@ class Runner:
             return Result(t, failed=1, summary=f"not built in {self.unit_dir}",
                           message=f"{t.name} is not built in {self.unit_dir}")
         rc = self.spawn([str(exe), "--random", str(FUZZ_INPUTS), "1"], out / "output.log")
+        # Under CI the sanitizer build also has the target's libFuzzer build: it runs
+        # FUZZ_CI_SECONDS on the repository corpus (./aie4 fuzz); a crash fails this test.
+        libfuzzer = exe.with_name(t.name.replace("fuzz-", "libfuzzer-", 1))
+        if rc == 0 and os.environ.get("CI") == "true" and libfuzzer.is_file():
+            rc = self.spawn([self.aie4, "fuzz", t.name[len("fuzz-"):], "--time", str(FUZZ_CI_SECONDS)],
+                            out / "libfuzzer.log")
+            if rc != 0:
+                msg = f"./aie4 fuzz {t.name[len('fuzz-'):]} --time {FUZZ_CI_SECONDS} found a crash (exit {rc})"
+                return Result(t, failed=1, summary=f"libFuzzer exit {rc}", message=msg,
+                              details=msg + "\n--- output (last lines) ---\n" + tail(out / "libfuzzer.log", 30))
+            return Result(t, passed=1, summary=f"{FUZZ_INPUTS} inputs and {FUZZ_CI_SECONDS} s of libFuzzer, passed")
         if rc == 0:
             return Result(t, passed=1, summary=f"{FUZZ_INPUTS} inputs, passed")
         msg = f"{t.name} --random {FUZZ_INPUTS} 1 exited with status {rc}"

@@ -4,11 +4,12 @@
 
 AIE4_RUNNER=$AIE4_ROOT/scripts/lib/runner.py
 
-# The build that unit tests and fuzz smoke runs use; prints its directory. ASan+UBSan (CI=true
-# or --asan) or the plain build (already built by the caller).
+# The build that unit tests and fuzz smoke runs use; prints its directory. The sanitizer build
+# (CI=true or --asan: clang, ASan+UBSan, libFuzzer coverage, the libFuzzer targets; boot.sh
+# sanitizer_build) or the plain build (already built by the caller).
 test_unit_build() {
     if [ "$1" = 1 ]; then
-        meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dguest_programs=false -Dbench=false
+        sanitizer_build >&2
         echo "$AIE4_BUILD_ASAN"
     else
         echo "$AIE4_BUILD"

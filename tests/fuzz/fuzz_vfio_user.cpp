@@ -10,10 +10,7 @@
 // The session ends with the client hanging up; the server must survive,
 // detach the function, and leak no fd.
 //
-// Built two ways:
-//  - with clang and -fsanitize=fuzzer: libFuzzer calls LLVMFuzzerTestOneInput;
-//  - otherwise a standalone main: `fuzz-vfio_user FILE...` replays inputs,
-//    `fuzz-vfio_user --random N [SEED]` runs N pseudo-random inputs.
+// Also checked: no file descriptor leaks across an input. Entry points: fuzz_main.hpp.
 #include "tests/unit/vfio_user/test_support.hpp"
 
 #include <sys/eventfd.h>
@@ -27,6 +24,8 @@
 #include <iterator>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -169,56 +168,52 @@ void run_one(const uint8_t* data, size_t size) {
 
 } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+const char* fuzz_name() { return "vfio_user"; }
+
+void fuzz_init() {}
+
+void fuzz_one(const uint8_t* data, size_t size)
+{
+    const size_t fds_before = test::open_fd_count();
     run_one(data, size);
-    return 0;
+    if (test::open_fd_count() != fds_before) {
+        std::fprintf(stderr, "fuzz-vfio_user: INVARIANT BROKEN: fd leak (%zu open before the input, %zu after)\n",
+                     fds_before, test::open_fd_count());
+        std::abort();
+    }
 }
 
-#ifndef AIE4_LIBFUZZER
-int main(int argc, char** argv) {
-    const size_t fds_before = test::open_fd_count();
-    if (argc >= 3 && std::string(argv[1]) == "--random") {
-        const int n = std::atoi(argv[2]);
-        std::mt19937 rng(argc >= 4 ? static_cast<unsigned>(std::atoi(argv[3])) : 1u);
-        for (int i = 0; i < n; ++i) {
-            // Random records whose bytes are mostly well-formed headers, so
-            // the handlers (not just the framing) see the noise.
-            std::vector<uint8_t> in;
-            const int records = 1 + static_cast<int>(rng() % 12);
-            for (int r = 0; r < records; ++r) {
-                const uint16_t payload = static_cast<uint16_t>(rng() % 48);
-                p::Header h;
-                h.id = static_cast<uint16_t>(rng());
-                h.command = static_cast<uint16_t>(rng() % 20);
-                h.size = static_cast<uint32_t>(sizeof(h) + payload);
-                if (rng() % 16 == 0)
-                    h.size = static_cast<uint32_t>(rng()); // broken framing, ends the session
-                h.flags = (rng() % 8 == 0) ? static_cast<uint32_t>(rng()) : 0;
-                std::vector<uint8_t> rec;
-                test::put(rec, h);
-                for (int k = 0; k < payload; ++k)
-                    rec.push_back(static_cast<uint8_t>(rng() % 4 == 0 ? rng() : rng() % 16));
-                in.push_back(static_cast<uint8_t>(rng()));
-                in.push_back(static_cast<uint8_t>(rec.size() & 0xff));
-                in.push_back(static_cast<uint8_t>(rec.size() >> 8));
-                in.insert(in.end(), rec.begin(), rec.end());
-            }
-            run_one(in.data(), in.size());
-        }
-    } else {
-        for (int i = 1; i < argc; ++i) {
-            std::ifstream f(argv[i], std::ios::binary);
-            std::vector<uint8_t> in((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-            run_one(in.data(), in.size());
-        }
+// Random records whose bytes are mostly well-formed headers, so the handlers (not just the
+// framing) see the noise.
+std::vector<uint8_t> fuzz_random_input(std::mt19937& rng)
+{
+    std::vector<uint8_t> in;
+    const int records = 1 + static_cast<int>(rng() % 12);
+    for (int r = 0; r < records; ++r) {
+        const uint16_t payload = static_cast<uint16_t>(rng() % 48);
+        p::Header h;
+        h.id = static_cast<uint16_t>(rng());
+        h.command = static_cast<uint16_t>(rng() % 20);
+        h.size = static_cast<uint32_t>(sizeof(h) + payload);
+        if (rng() % 16 == 0)
+            h.size = static_cast<uint32_t>(rng()); // broken framing, ends the session
+        h.flags = (rng() % 8 == 0) ? static_cast<uint32_t>(rng()) : 0;
+        std::vector<uint8_t> rec;
+        test::put(rec, h);
+        for (int k = 0; k < payload; ++k)
+            rec.push_back(static_cast<uint8_t>(rng() % 4 == 0 ? rng() : rng() % 16));
+        in.push_back(static_cast<uint8_t>(rng()));
+        in.push_back(static_cast<uint8_t>(rec.size() & 0xff));
+        in.push_back(static_cast<uint8_t>(rec.size() >> 8));
+        in.insert(in.end(), rec.begin(), rec.end());
     }
-    const size_t fds_after = test::open_fd_count();
-    if (fds_after != fds_before) {
-        std::fprintf(stderr, "fd leak: %zu open before, %zu after\n", fds_before, fds_after);
-        return 1;
-    }
-    std::printf("ok: %llu requests handled, %llu refused\n", static_cast<unsigned long long>(g_messages),
-                static_cast<unsigned long long>(g_errors));
-    return 0;
+    return in;
 }
-#endif
+
+std::string fuzz_summary()
+{
+    return "ok: " + std::to_string(g_messages) + " requests handled, " + std::to_string(g_errors) +
+           " refused, no fd leaked";
+}
+
+#include "tests/fuzz/fuzz_main.hpp"

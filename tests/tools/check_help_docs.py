@@ -53,7 +53,7 @@ def doc_items(text):
     ticks = TICKED.findall(text)
     options = set()
     for t in ticks:
-        options.update(o for o in OPTION.findall(t) if t.startswith('-') or ' -' in t or t.startswith('--'))
+        options.update(OPTION.findall(t))
     return options, set(ticks)
 
 
@@ -87,7 +87,7 @@ def programs(root, build):
         ('bench-queue', b('bench/bench-queue'), ('Benches', 'bench-queue')),
         ('aie4-array-bench', b('bench/aie4-array-bench'), ('Benches', 'aie4-array-bench')),
         ('aie4-array-demo', b('bench/aie4-array-demo'), ('Benches', 'aie4-array-demo')),
-    ] + [(f'./aie4 {c}', [aie4, c], ('./aie4', c)) for c in ('setup', 'build', 'test', 'demo', 'boot')]
+    ] + [(f'./aie4 {c}', [aie4, c], ('./aie4', c)) for c in ('setup', 'build', 'test', 'run-suite', 'demo', 'boot', 'xrt', 'container')]
 
 
 def run_help(cmd):
@@ -115,7 +115,7 @@ def check(root, build):
         checked += 1
     # ./aie4 itself: every command it lists is in the table.
     top = run_help([os.path.join(root, 'aie4')])
-    for cmd in re.findall(r'^  ([a-z]+)\s{2,}', top, re.M):
+    for cmd in re.findall(r'^  ([a-z][a-z-]*)\s', top, re.M):
         if f'| `{cmd}` |' not in (doc_section(doc, './aie4') or ''):
             errors.append(f'./aie4: command {cmd} is not in docs/command-line.md')
     return checked, errors

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/number.hpp"
 #include "firmware-stub/cert/cert.hpp"
 #include "firmware-stub/cert/queue_facts.hpp"
 #include "hw/aie/array.hpp"
@@ -189,9 +190,12 @@ inline std::vector<uint8_t> load_program(const std::string& dir_name, const std:
         unsigned uc = 0, page = 0, type = 0;
         std::string r_offset, image_offset, symbol;
         f >> uc >> page >> r_offset >> image_offset >> type >> symbol;
-        const size_t arg = std::stoul(symbol);
-        if (arg < args.size())
-            patch57_aie4(image, std::stoul(image_offset, nullptr, 16), args[arg]);
+        const auto arg = aie4emu::cli::parse_number<size_t>(symbol);
+        const auto offset = aie4emu::cli::parse_number<uint64_t>(image_offset);
+        if (!arg || !offset)
+            throw std::runtime_error("bad relocation line: " + line);
+        if (*arg < args.size())
+            patch57_aie4(image, *offset, args[*arg]);
     }
     return image;
 }
