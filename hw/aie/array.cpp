@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <fmt/format.h>
 
 #include "hw/aie/kernels.hpp"
@@ -43,40 +44,92 @@ struct Dim {
 };
 
 struct Bd {
-    uint64_t address = 0;
+    uint64_t address = 0;  // bytes: host (shim, incl. the shim address offset) or tile-local
     uint32_t length = 0;   // words
     Dim d[kMaxDims]{};
     uint32_t iterations = 1;
     uint32_t iter_step = 1;
-    bool valid = false;
+    uint32_t iter_current = 0;
     bool use_next = false;
     uint16_t next_bd = 0;
     bool acq_en = false;
     int32_t acq_val = 0;
-    uint8_t acq_id = 0;
+    uint16_t acq_id = 0;     // tile-local lock index
     int32_t rel_val = 0;
-    uint8_t rel_id = 0;
+    uint16_t rel_id = 0;
+    std::string refused;     // non-empty: a field the model cannot honour (names it)
 };
 
-Bd decode_bd(const uint32_t* w)
+// Decodes a BD of tile kind `kind` through its layout table (register_map.hpp), checks the
+// fields the model cannot honour and maps lock ids to tile-local indices.
+Bd decode_bd(TileKind kind, const regs::TileMap& map, std::span<const uint32_t> w, size_t locks)
 {
-    namespace f = regs::bd;
+    using regs::BdField;
     Bd b;
-    b.address = (uint64_t{w[0] & f::kAddrHighMask} << 32) | w[1];
-    b.length = w[2];
-    for (unsigned k = 0; k < 3; ++k)
-        b.d[k] = Dim{w[3 + k] >> f::kWrapShift, (w[3 + k] & f::kStepMask) + 1};
-    b.d[3] = Dim{0, (w[6] & f::kStepMask) + 1};
-    b.iterations = ((w[6] >> f::kIterWrapShift) & f::kIterWrapMask) + 1;
-    b.iter_step = (w[7] & f::kStepMask) + 1;
-    b.next_bd = static_cast<uint16_t>((w[7] >> f::kNextBdShift) & f::kNextBdMask);
-    b.use_next = (w[7] & f::kUseNext) != 0;
-    b.valid = (w[7] & f::kValid) != 0;
-    b.acq_en = (w[8] & f::kAcqEnable) != 0;
-    b.acq_val = sign7(w[8] >> 24);
-    b.acq_id = static_cast<uint8_t>(w[8] >> 16);
-    b.rel_val = sign7(w[8] >> 8);
-    b.rel_id = static_cast<uint8_t>(w[8]);
+    uint32_t addr_high = 0, local_tile = 1, acq_raw = 0, rel_raw = 0, iter_wrap = 0;
+    for (const regs::Field& f : map.bd_fields) {
+        const uint32_t v = regs::get_field(w, f);
+        if (f.use == regs::Field::Use::refuse_nonzero) {
+            if (v != 0 && b.refused.empty())
+                b.refused = fmt::format("{} = {:#x} is set; the model cannot honour it [{}]", f.name, v,
+                                        regs::evidence_tag(f.evidence));
+            continue;
+        }
+        switch (f.id) {
+        case BdField::base_address: b.address = v; break;
+        case BdField::address_high: addr_high = v; break;
+        case BdField::local_tile: local_tile = v; break;
+        case BdField::length: b.length = v; break;
+        case BdField::d0_wrap: b.d[0].wrap = v; break;
+        case BdField::d1_wrap: b.d[1].wrap = v; break;
+        case BdField::d2_wrap: b.d[2].wrap = v; break;
+        case BdField::d1_step: b.d[1].step = v; break;
+        case BdField::d2_step: b.d[2].step = v; break;
+        case BdField::d3_step: b.d[3].step = v; break;
+        case BdField::iter_wrap: iter_wrap = v; break;
+        case BdField::iter_step: b.iter_step = v; break;
+        case BdField::iter_current: b.iter_current = v; break;
+        case BdField::next_bd: b.next_bd = static_cast<uint16_t>(v); break;
+        case BdField::use_next: b.use_next = v != 0; break;
+        case BdField::acq_enable: b.acq_en = v != 0; break;
+        case BdField::acq_value: b.acq_val = sign7(v); break;
+        case BdField::acq_id: acq_raw = v; break;
+        case BdField::rel_value: b.rel_val = sign7(v); break;
+        case BdField::rel_id: rel_raw = v; break;
+        default: break;   // stored, no behaviour
+        }
+    }
+    b.d[0].step = 1;   // D0 step is fixed at 1 [R]
+    b.iterations = iter_wrap + 1;
+    if (kind == TileKind::shim) {
+        b.address |= uint64_t{addr_high} << 32;
+    } else {
+        if (kind == TileKind::mem && local_tile == 0 && b.refused.empty())
+            b.refused = fmt::format("BASE_ADDRESS {:#x} lacks the 0x800000 local-tile bit: neighbouring memory "
+                                    "tiles are not modelled", b.address);
+        b.address *= 4;   // word addresses [R]
+    }
+    // Lock ids: memory-tile BDs name 448..511 (this tile's 64 locks) [R/D]; others index directly.
+    auto map_lock = [&](uint32_t raw, const char* what) -> uint16_t {
+        uint32_t idx = raw;
+        if (kind == TileKind::mem) {
+            if (raw < regs::kMemLocalLockFirst || raw >= regs::kMemLocalLockEnd) {
+                if (b.refused.empty())
+                    b.refused = fmt::format("{} {} is outside this tile's locks {}..{} (neighbouring tiles' locks "
+                                            "are not modelled)", what, raw, regs::kMemLocalLockFirst,
+                                            regs::kMemLocalLockEnd - 1);
+                return 0;
+            }
+            idx = raw - regs::kMemLocalLockFirst;
+        }
+        if (idx >= locks && b.refused.empty())
+            b.refused = fmt::format("{} {} names a lock beyond the tile's {}", what, raw, locks);
+        return static_cast<uint16_t>(idx);
+    };
+    if (b.acq_en)
+        b.acq_id = map_lock(acq_raw, "LOCK_ACQ_ID");
+    if (b.rel_val != 0)
+        b.rel_id = map_lock(rel_raw, "LOCK_REL_ID");
     return b;
 }
 
@@ -106,8 +159,6 @@ struct AddrGen {
     }
     [[nodiscard]] uint32_t run(uint32_t max) const
     {
-        if (d[0].step != 1)
-            return 1;
         if (outer == 0)
             return max;
         return std::min(max, d[0].wrap - idx[0]);
@@ -199,7 +250,7 @@ struct Tile {
     std::vector<uint8_t> data;
     std::vector<uint8_t> program;
     std::vector<uint32_t> bd_words;    // per block: block_bd_first[b] * words
-    std::vector<uint8_t> bd_iter;      // current iteration per stored BD
+    std::vector<uint16_t> bd_iter;     // current iteration per stored BD
     std::vector<Bd> bd_decoded;        // decode_bd of each stored BD, valid if bd_fresh
     std::vector<uint8_t> bd_fresh;     // cleared by any write to the BD's words
     unsigned block_bd_first[2]{};
@@ -207,6 +258,7 @@ struct Tile {
     std::vector<Lock> locks;
     std::vector<uint32_t> ss_master, ss_slave;
     uint32_t core_control = 0;
+    std::map<uint32_t, uint32_t> stored;   // writes to known blocks without behaviour (bounded by the blocks' sizes)
     CoreState core;
     uint64_t generation = 0;
     HostMemory* host = nullptr;
@@ -214,7 +266,7 @@ struct Tile {
 
 enum class RegKind : uint8_t {
     none, data, program, bd, ctrl, queue, status, lock_value, lock_request, ss_master, ss_slave,
-    core_control, core_status,
+    core_control, core_status, stored,
 };
 
 struct Reg {
@@ -477,10 +529,10 @@ struct Array::Impl {
     {
         Lock& l = t.locks[id];
         int32_t nv = l.value + v;
-        if (nv < 0 || nv > kLockMax) {
+        if (nv < regs::kLockMin || nv > regs::kLockMax) {
             report(ErrorKind::lock_overflow, t, Direction::s2mm, 0,
-                   fmt::format("lock {} value {} + {} outside 0..{}", id, l.value, v, kLockMax));
-            nv = std::clamp(nv, 0, kLockMax);
+                   fmt::format("lock {} value {} + {} outside 0..{}", id, l.value, v, regs::kLockMax));
+            nv = std::clamp(nv, regs::kLockMin, regs::kLockMax);
         }
         l.value = nv;
         wake(t, id);
@@ -488,7 +540,7 @@ struct Array::Impl {
 
     void set_lock(Tile& t, unsigned id, int32_t v)
     {
-        t.locks[id].value = std::clamp(v, 0, kLockMax);
+        t.locks[id].value = std::clamp(v, regs::kLockMin, regs::kLockMax);
         wake(t, id);
     }
 
@@ -508,9 +560,18 @@ struct Array::Impl {
     }
 
     // ---------- DMA ----------
-    uint32_t* bd_ptr(Tile& t, unsigned block, unsigned bd)
+    // `slot` is a block-local BD slot (memory tile: group * 16 + BD id).
+    uint32_t* bd_ptr(Tile& t, unsigned block, unsigned slot)
     {
-        return &t.bd_words[(size_t{t.block_bd_first[block]} + bd) * t.map->bd_words];
+        return &t.bd_words[(size_t{t.block_bd_first[block]} + slot) * t.map->bd_words];
+    }
+    // The block-local slot of BD `bd` as channel `ch` names it.
+    static unsigned bd_slot(const Channel& ch, unsigned bd)
+    {
+        const auto& blk = ch.tile->map->dma[ch.block];
+        const bool s = ch.dir == Direction::s2mm;
+        const unsigned local = ch.index - (s ? blk.s2mm_first : blk.mm2s_first);
+        return regs::bd_group(blk, s, local) * blk.bd_count + bd;
     }
 
     double channel_rate(const Channel& ch) const
@@ -525,9 +586,18 @@ struct Array::Impl {
 
     void push_task(Channel& ch, uint32_t v)
     {
-        const Task task{static_cast<uint16_t>(v & regs::queue::kStartBdMask),
-                        static_cast<uint16_t>((v >> regs::queue::kRepeatShift) & 0xFF),
-                        (v & regs::queue::kToken) != 0};
+        namespace q = regs::queue;
+        const Task task{static_cast<uint16_t>(v & q::kStartBdMask),
+                        static_cast<uint16_t>((v >> q::kRepeatShift) & q::kRepeatMask), (v & q::kToken) != 0};
+        if (v & q::kUnknownBits) {
+            // A repeat count beyond the 8-bit field or bits whose meaning is unknown: refuse the
+            // task rather than run something else (register_map.hpp queue).
+            report(ErrorKind::bad_bd, *ch.tile, ch.dir, ch.index,
+                   fmt::format("task-queue word {:#010x} sets bits {:#x} outside START_BD_ID, REPEAT_COUNT (cap {} "
+                               "repeats) and ENABLE_TOKEN_ISSUE; task refused",
+                               v, v & q::kUnknownBits, q::kRepeatMask + 1));
+            return;
+        }
         if (ch.phase == Phase::error) {
             // A new task restarts a channel that faulted (software recovery).
             ch.phase = Phase::idle;
@@ -564,17 +634,22 @@ struct Array::Impl {
         const auto& blk = t.map->dma[ch.block];
         ch.bd = static_cast<int>(bd);
         if (bd >= blk.bd_count) {
-            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} out of range (block has {})", bd, blk.bd_count));
+            channel_error(ch, ErrorKind::bad_bd,
+                          fmt::format("BD {} out of range ({} has {})", bd,
+                                      blk.bds_per_channel ? "the channel" : "the block", blk.bd_count));
             return;
         }
-        const unsigned slot = t.block_bd_first[ch.block] + bd;
+        const unsigned slot = t.block_bd_first[ch.block] + bd_slot(ch, bd);
         if (!t.bd_fresh[slot]) {
-            t.bd_decoded[slot] = decode_bd(bd_ptr(t, ch.block, bd));
+            t.bd_decoded[slot] = decode_bd(t.kind, *t.map,
+                                           std::span<const uint32_t>(bd_ptr(t, ch.block, bd_slot(ch, bd)),
+                                                                     t.map->bd_words),
+                                           t.locks.size());
             t.bd_fresh[slot] = 1;
         }
         ch.cfg = t.bd_decoded[slot];
-        if (!ch.cfg.valid) {
-            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} not valid", bd));
+        if (!ch.cfg.refused.empty()) {
+            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {}: {}", bd, ch.cfg.refused));
             return;
         }
         unsigned dims = 1;
@@ -585,13 +660,8 @@ struct Array::Impl {
                           fmt::format("BD {} uses {} dimensions, tile supports {}", bd, dims, t.res->address_dims));
             return;
         }
-        if ((ch.cfg.acq_en && ch.cfg.acq_id >= t.locks.size()) ||
-            (ch.cfg.rel_val != 0 && ch.cfg.rel_id >= t.locks.size())) {
-            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} names a lock beyond {}", bd, t.locks.size()));
-            return;
-        }
         const uint32_t iter = t.bd_iter[slot] % ch.cfg.iterations;
-        t.bd_iter[slot] = static_cast<uint8_t>((iter + 1) % ch.cfg.iterations);
+        t.bd_iter[slot] = static_cast<uint16_t>((iter + 1) % ch.cfg.iterations);
         ch.gen.init(ch.cfg, uint64_t{iter} * ch.cfg.iter_step);
         ch.remaining = ch.cfg.length;
         ch.phase = Phase::setup;
@@ -711,7 +781,9 @@ struct Array::Impl {
             s.waiting_producer = &p;
             return;
         }
-        const uint32_t words = std::min(p.remaining, s.remaining);
+        // Bursts move at most kMaxBurstWords: a BD's length (up to 2^32 words on the shim) never
+        // sizes a host buffer or one event's work (issue: bounded guest-chosen sizes).
+        const uint32_t words = std::min({p.remaining, s.remaining, kMaxBurstWords});
         const double rate = std::min({channel_rate(p), channel_rate(s), cost.stream_bytes_per_cycle});
         const auto cycles = static_cast<sim::Cycle>(std::ceil(4.0 * words / rate)) + p.route_hops * cost.switch_hop_cycles;
         p.phase = s.phase = Phase::transferring;
@@ -1049,12 +1121,12 @@ struct Array::Impl {
         }
         for (unsigned b = 0; b < m.dma_blocks; ++b) {
             const auto& blk = m.dma[b];
-            if (in(blk.bd_base, uint64_t{blk.bd_storage} * regs::kBdStride)) {
+            if (in(blk.bd_base, uint64_t{blk.bd_storage} * m.bd_stride)) {
                 const uint32_t rel = o - blk.bd_base;
-                const unsigned word = (rel % regs::kBdStride) / 4;
+                const unsigned word = (rel % m.bd_stride) / 4;
                 if (rel % 4 != 0 || word >= m.bd_words)
                     return {};
-                return Reg{RegKind::bd, b, rel / regs::kBdStride, word};
+                return Reg{RegKind::bd, b, rel / m.bd_stride, word};
             }
             for (Direction d : {Direction::s2mm, Direction::mm2s}) {
                 const bool s = d == Direction::s2mm;
@@ -1070,14 +1142,27 @@ struct Array::Impl {
             if (in(blk.lock_value, uint64_t{regs::kLockValueStride} * blk.lock_count) &&
                 (o - blk.lock_value) % regs::kLockValueStride == 0)
                 return Reg{RegKind::lock_value, b, blk.lock_first + (o - blk.lock_value) / regs::kLockValueStride};
+            if (in(blk.lock_request, uint64_t{regs::kLockRequestIdStride} * blk.lock_count))
+                return Reg{RegKind::lock_request, b, o - blk.lock_request};
         }
-        if (in(m.lock_request, uint64_t{regs::kLockRequestIdStride} * t.locks.size()))
-            return Reg{RegKind::lock_request, 0, o - m.lock_request};
         if (in(m.ss_master, 4u * t.ss_master.size()) && o % 4 == 0)
             return Reg{RegKind::ss_master, 0, (o - m.ss_master) / 4};
         if (in(m.ss_slave, 4u * t.ss_slave.size()) && o % 4 == 0)
             return Reg{RegKind::ss_slave, 0, (o - m.ss_slave) / 4};
+        for (unsigned k = 0; k < m.stored.size(); ++k)
+            if (in(m.stored[k].base, m.stored[k].size))
+                return Reg{RegKind::stored, k, o - m.stored[k].base};
         return {};
+    }
+
+    // A write into a known block whose behaviour the model does not have: kept (reads return
+    // it) and counted apart from writes to unknown addresses.
+    void stored_write(Tile& t, const Reg& r, uint64_t addr, uint32_t v)
+    {
+        counters.add("stored_no_behaviour.writes");
+        t.stored[static_cast<uint32_t>(addr & 0xFFFFF)] = v;
+        AIE4_LOG(array, "array", events.now(), "stored, no behaviour: {:#x} <- {:#x} ({})", addr, v,
+                 t.map->stored[r.block].name);
     }
 
     void unmodelled_write(uint64_t addr, uint32_t v)
@@ -1114,10 +1199,16 @@ struct Array::Impl {
                 std::memcpy(t.program.data() + r.index, &v, 4);
             return;
         case RegKind::bd: {
-            bd_ptr(t, r.block, r.index)[r.word] = v;
-            t.bd_fresh[t.block_bd_first[r.block] + r.index] = 0;
-            if (r.word == 6)
-                t.bd_iter[t.block_bd_first[r.block] + r.index] = static_cast<uint8_t>(v >> regs::bd::kIterCurShift);
+            uint32_t* w = bd_ptr(t, r.block, r.index);
+            w[r.word] = v;
+            const unsigned slot = t.block_bd_first[r.block] + r.index;
+            t.bd_fresh[slot] = 0;
+            // Writing a BD restarts its iteration count at ITERATION_CURRENT (0 where the
+            // layout has no such field).
+            const regs::Field* cur = regs::find_field(t.map->bd_fields, regs::BdField::iter_current);
+            t.bd_iter[slot] = cur ? static_cast<uint16_t>(
+                                        regs::get_field(std::span<const uint32_t>(w, t.map->bd_words), *cur))
+                                  : 0;
             return;
         }
         case RegKind::ctrl: {
@@ -1137,7 +1228,8 @@ struct Array::Impl {
             return;
         }
         case RegKind::queue: push_task(r.dir == Direction::s2mm ? t.s2mm[r.index] : t.mm2s[r.index], v); return;
-        case RegKind::lock_value: set_lock(t, r.index, static_cast<int32_t>(v & 0x7F)); return;
+        case RegKind::lock_value: set_lock(t, r.index, sign7(v)); return;
+        case RegKind::stored: stored_write(t, r, addr, v); return;
         case RegKind::ss_master:
             t.ss_master[r.index] = v;
             ++route_epoch;
@@ -1182,19 +1274,23 @@ struct Array::Impl {
         case RegKind::status: return channel_status(r.dir == Direction::s2mm ? t.s2mm[r.index] : t.mm2s[r.index]);
         case RegKind::lock_value: return static_cast<uint32_t>(t.locks[r.index].value);
         case RegKind::lock_request: {
-            const unsigned id = r.index / regs::kLockRequestIdStride;
+            const unsigned id = t.map->dma[r.block].lock_first + r.index / regs::kLockRequestIdStride;
             const bool acq = (r.index & regs::kLockRequestAcquire) != 0;
             const int32_t val = sign7((r.index >> 2) & 0x7F);
             if (acq)
                 return try_acquire(t, id, val) ? 1u : 0u;
             const int32_t nv = t.locks[id].value + val;
-            if (nv < 0 || nv > kLockMax)
+            if (nv < regs::kLockMin || nv > regs::kLockMax)
                 return 0;
             release(t, id, val);
             return 1;
         }
         case RegKind::ss_master: return t.ss_master[r.index];
         case RegKind::ss_slave: return t.ss_slave[r.index];
+        case RegKind::stored: {
+            const auto it = t.stored.find(static_cast<uint32_t>(addr & 0xFFFFF));
+            return it == t.stored.end() ? 0 : it->second;
+        }
         case RegKind::core_control: return t.core_control;
         case RegKind::core_status: {
             namespace cs = regs::core;
