@@ -28,6 +28,17 @@ const char* error_kind_name(ErrorKind k)
     return "?";
 }
 
+const char* write_class_name(WriteClass c)
+{
+    switch (c) {
+    case WriteClass::bd: return "bd";
+    case WriteClass::modelled: return "modelled";
+    case WriteClass::stored_no_behaviour: return "stored, no behaviour";
+    case WriteClass::unknown: return "unknown address";
+    }
+    return "?";
+}
+
 namespace {
 
 constexpr unsigned kMaxRouteHops = 64;
@@ -194,6 +205,7 @@ struct Array::Impl {
     std::vector<ArrayError> errors;
     std::function<void(const ArrayError&)> error_cb;
     std::function<void(const ChannelId&)> tct_cb;
+    std::function<void(uint64_t, uint32_t, WriteClass)> write_obs;
     uint64_t route_epoch = 0;
     std::vector<uint8_t> scratch;
     // address row -> (logical row, window); window 0 = registers, k>0 = memtile data slot k-1
@@ -209,6 +221,8 @@ struct Array::Impl {
     // Hot counters, looked up once.
     uint64_t& c_bytes = counters.get("dma.bytes");
     uint64_t& c_bds = counters.get("dma.bds");
+    uint64_t& c_bd_words_mm2s = counters.get("dma.bd_words.mm2s");   // sum of the lengths of BDs started
+    uint64_t& c_bd_words_s2mm = counters.get("dma.bd_words.s2mm");
     uint64_t& c_bursts = counters.get("dma.bursts");
     uint64_t& c_tasks = counters.get("dma.tasks");
     uint64_t& c_lock_stalls = counters.get("lock.stalls");
@@ -571,6 +585,7 @@ struct Array::Impl {
         ch.phase = Phase::setup;
         ch.bd_start = events.now();
         ++c_bds;
+        (ch.dir == Direction::mm2s ? c_bd_words_mm2s : c_bd_words_s2mm) += ch.cfg.length;
         AIE4_LOG(dma, "array", events.now(), "tile({},{}) {}{} BD {} start: {} words at {:#x}", t.col, t.row,
                  ch.dir == Direction::s2mm ? "s2mm" : "mm2s", ch.index, bd, ch.cfg.length, ch.cfg.address);
         schedule_acquire(ch, cost.bd_setup_cycles);
@@ -904,6 +919,10 @@ struct Array::Impl {
             core_fail(t, "core enable on a tile without a core");
             return;
         }
+        if (std::all_of(t.program.begin(), t.program.end(), [](uint8_t b) { return b == 0; })) {
+            core_fail(t, fmt::format("core program not loaded for tile ({},{})", t.col, t.row));
+            return;
+        }
         std::vector<uint32_t> words(kProgramWords);
         std::memcpy(words.data(), t.program.data(), words.size() * 4);
         std::string err;
@@ -1079,10 +1098,25 @@ struct Array::Impl {
     {
         Target tg = target(addr);
         if (!tg.tile) {
+            if (write_obs)
+                write_obs(addr, v, WriteClass::unknown);
             unmodelled_write(addr, v);
             return;
         }
         Tile& t = *tg.tile;
+        if (write_obs) {
+            WriteClass c = WriteClass::modelled;
+            if (tg.window == 0) {
+                const RegKind k = decode_reg(t, tg.offset).kind;
+                c = k == RegKind::none     ? WriteClass::unknown
+                    : k == RegKind::stored ? WriteClass::stored_no_behaviour
+                    : k == RegKind::bd     ? WriteClass::bd
+                                           : WriteClass::modelled;
+            } else if ((uint64_t{tg.window - 1} << Geometry::kRowShift) + tg.offset + 4 > t.data.size()) {
+                c = WriteClass::unknown;
+            }
+            write_obs(addr, v, c);
+        }
         if (tg.window > 0) {
             const uint64_t off = (uint64_t{tg.window - 1} << Geometry::kRowShift) + tg.offset;
             if (off % 4 == 0 && off + 4 <= t.data.size()) {
@@ -1330,6 +1364,27 @@ bool Array::wait_tcts(const ChannelId& id, uint32_t count, sim::Cycle max_cycles
         return false;
     ch->tct_consumed += count;
     return true;
+}
+
+void Array::set_write_observer(std::function<void(uint64_t, uint32_t, WriteClass)> o)
+{
+    impl_->write_obs = std::move(o);
+}
+
+std::vector<std::pair<uint16_t, uint16_t>> Array::cores_awaited() const
+{
+    std::vector<std::pair<uint16_t, uint16_t>> out;
+    for (const Tile& t : impl_->tiles) {
+        if (t.kind != TileKind::core || t.core.running)
+            continue;
+        bool waits = false;
+        for (const auto* list : {&t.s2mm, &t.mm2s})
+            for (const Channel& ch : *list)
+                waits = waits || ch.lock_stall;
+        if (waits && std::all_of(t.program.begin(), t.program.end(), [](uint8_t b) { return b == 0; }))
+            out.emplace_back(t.col, t.row);
+    }
+    return out;
 }
 
 void Array::set_tct_callback(std::function<void(const ChannelId&)> cb) { impl_->tct_cb = std::move(cb); }

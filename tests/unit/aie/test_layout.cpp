@@ -291,3 +291,19 @@ TEST_CASE("known blocks without behaviour are stored and counted apart from unkn
     a.write32(a.tile_address(0, kMem, 0x70000), 1);          // nothing known there
     CHECK(a.counters().value("unmodelled.writes") == 1);
 }
+
+TEST_CASE("a core enabled with no program loaded fails naming the tile; a DMA waiting on it is reported")
+{
+    Array a;
+    ArrayProgrammer p(a);
+    // The compute tile's S2MM waits on a lock only a core program would release.
+    p.write_bd(1, 3, Direction::s2mm, 0, 0, BdFields{.length = 4, .acquire = true, .acq_val = -1, .acq_id = 2});
+    p.push_task(1, 3, Direction::s2mm, 0, 0);
+    a.run_until_idle(1000);
+    REQUIRE(a.cores_awaited().size() == 1);
+    CHECK(a.cores_awaited()[0] == std::pair<uint16_t, uint16_t>{1, 3});
+    a.mask_write32(a.tile_address(1, 3, regs::kCoreMap.core_control), regs::core::kEnable, regs::core::kEnable);
+    REQUIRE(a.errors().size() == 1);
+    CHECK(a.errors()[0].kind == ErrorKind::core_error);
+    CHECK(a.errors()[0].message == "core program not loaded for tile (1,3)");
+}
