@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "emu/parse_number.hpp"
+#include "firmware-stub/cert/control_code.hpp"
 #include "firmware-stub/cert/executor.hpp"
 #include "guest-driver/lib/ctrlcode_elf.hpp"
 #include "hw/aie/array.hpp"
@@ -95,7 +96,8 @@ struct Report {
     std::string name;
     bool completed = false;
     std::string stop;   // why it stopped (empty: completed)
-    uint64_t ops = 0, pages = 0, uc_dma_words = 0;
+    uint64_t ops = 0, pages = 0, uc_dma_words = 0, polls_met = 0, polls_pending = 0;
+    std::string op_counts;
     uint64_t writes[4] = {};
     struct Region {
         uint64_t writes = 0;
@@ -183,6 +185,12 @@ Report run_one(const Options& opt, const std::string& path)
     if (!r.completed && mem.capped())
         r.stop += fmt::format(" (host memory cap of {} MiB reached: --host-mib)", opt.host_bytes >> 20);
     r.ops = res.ops;
+    r.polls_met = res.polls_met;
+    r.polls_pending = res.polls_pending;
+    for (unsigned code = 0; code < res.op_counts.size(); ++code)
+        if (res.op_counts[code] != 0)
+            r.op_counts += fmt::format("{}{} {}", r.op_counts.empty() ? "" : ", ",
+                                       fw::cert::opcode_name(static_cast<fw::cert::Opcode>(code)), res.op_counts[code]);
     r.pages = res.pages;
     r.uc_dma_words = res.uc_dma_words;
     r.cycles = res.end_cycle - res.start_cycle;
@@ -213,6 +221,9 @@ void print(const Report& r)
     fmt::print("  result      {}\n", r.completed ? "completed" : "stopped: " + r.stop);
     fmt::print("  executed    {} operations, {} pages, {} UC-DMA words, {} cycles\n", r.ops, r.pages,
                r.uc_dma_words, r.cycles);
+    if (!r.op_counts.empty())
+        fmt::print("  opcodes     {}\n", r.op_counts);
+    fmt::print("  polls       {} met, {} still waiting when it stopped\n", r.polls_met, r.polls_pending);
     fmt::print("  writes      {} BD words, {} modelled registers, {} stored without behaviour, {} to unknown "
                "addresses\n",
                w(WriteClass::bd), w(WriteClass::modelled), w(WriteClass::stored_no_behaviour), w(WriteClass::unknown));

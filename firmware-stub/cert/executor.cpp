@@ -153,6 +153,11 @@ public:
         }
         if (!failed())
             result_.state = umq::kStateCompleted;
+        for (const Uc& u : ucs_)
+            for (const Job& j : u.jobs)
+                if (u.page_loaded && !u.finished && j.launched && !j.done && j.pc < u.decoded.ops.size() &&
+                    (u.decoded.ops[j.pc].code == Opcode::MaskPoll32 || u.decoded.ops[j.pc].code == Opcode::Poll32))
+                    ++result_.polls_pending;
         result_.end_cycle = now();
         return std::move(result_);
     }
@@ -502,6 +507,7 @@ private:
         auto retire = [&](Step s = Step::executed) {
             u.time = std::max(u.time, now()) + env_.costs.op_cycles;
             ++result_.ops;
+            ++result_.op_counts[static_cast<uint8_t>(op.code)];
             ++j.pc;
             return s;
         };
@@ -591,6 +597,7 @@ private:
             const uint32_t mask = op.code == Opcode::Poll32 ? ~0u : op.mask;
             if ((array_.read32(*a) & mask) != op.value)
                 return Step::blocked;
+            ++result_.polls_met;
             return retire();
         }
         case Opcode::WaitTcts: {

@@ -40,8 +40,8 @@ ctrlcode_run() {
     done
     [ ${#inputs[@]} -gt 0 ] || { ctrlcode_usage; return 2; }
     [ -x "$AIE4_TREE/usr/bin/aiebu-asm" ] || aie4_die "no aiebu-asm in the guest tree $AIE4_TREE (./aie4 setup)"
-    cmd_build >&2
     local runner=$AIE4_BUILD/emu/aie4-ctrlcode-run
+    [ -x "$runner" ] || cmd_build >&2
     local work
     work=$(mktemp -d)
     # shellcheck disable=SC2064
