@@ -9,7 +9,9 @@
 #   4. with a script in fw_cfg (QEMU -fw_cfg name=opt/aie4/script,file=FILE): runs it as root with
 #      sh, then prints "AIE4-RESULT rc=<exit status>"
 #      with aie4.shell=1 (or no script): an interactive shell on the console
-#   5. powers the guest off (QEMU runs with -no-reboot, so it exits)
+#   5. writes the kernel log (dmesg) to the second serial port, when there is one (./aie4 boot
+#      connects it to a file: the saved results' dmesg.txt), so it stays out of the console
+#   6. powers the guest off (QEMU runs with -no-reboot, so it exits)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 
@@ -71,6 +73,8 @@ else
     fi
 fi
 
+# Only a port with a UART behind it accepts the write; without one this fails at once.
+dmesg >/dev/ttyS1 2>/dev/null
 echo "aie4-init: powering off (uptime $(uptime_s)s)"
 sync
 poweroff -f 2>/dev/null

@@ -82,8 +82,9 @@ powers off and exits with FILE's exit status.
   --emu-arg ARG       extra aie4emu option (repeatable), e.g. --emu-arg --trap-all
   --save DIR          after the guest stops, save aie4emu's per-function traces
                       (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
-                      status (DIR/status.json), the console (DIR/console.log) and
-                      aie4emu's log (DIR/aie4emu.log)
+                      status (DIR/status.json), the console (DIR/console.log), the
+                      guest's kernel log (DIR/dmesg.txt) and aie4emu's log
+                      (DIR/aie4emu.log); layout: docs/user-guide.md, "Saved results"
   --memory SIZE       guest RAM (default 2G)
   --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
                       (several guests can share one NPU, e.g. vf0 in one, vf1 in another);
@@ -192,6 +193,8 @@ cmd_boot() {
         qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
     fi
     qemu+=(-append "$append")
+    # The guest's second serial port (ttyS1): the guest init writes the kernel log there at the end.
+    qemu+=(-serial "file:$run/dmesg.txt")
     [ -n "$script" ] && qemu+=(-fw_cfg "name=opt/aie4/script,file=$(readlink -f "$script")")
     for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$sock"); done
     qemu+=("${qemu_extra[@]}")
@@ -225,7 +228,8 @@ cmd_boot() {
         wait "$emu_pid" 2>/dev/null || true
         trap - INT TERM HUP
     fi
-    [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"; }
+    [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"
+                        cp "$run/dmesg.txt" "$save/dmesg.txt" 2>/dev/null || true; }
     local elapsed; elapsed=$(aie4_elapsed "$t0")
 
     if [ -n "$keep" ]; then

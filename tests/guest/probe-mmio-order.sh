@@ -4,7 +4,7 @@
 # read back as 0), mailbox_info read from BAR2, ATTACH_WORK_BUFFER written into the x2i ring
 # with its exact header words, tail kick, response read from the i2x ring, head written back.
 # VF: mailbox_info, AIE_TILE_INFO, CREATE_PARTITION {0, 3}.
-# aie4-test: attach=pf,vf0 emu-arg=--trap-all
+# aie4-test: attach=pf,vf0 emu-arg=--trap-all group=driver
 # aie4-trace pf: ^C 0x004 2 0x0[15]06
 # aie4-trace pf: ^W bar5\+0x009f0 4 0x00000000
 # aie4-trace pf: ^W bar5\+0x009f4 4 0x00000000

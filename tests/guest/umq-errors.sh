@@ -1,7 +1,7 @@
 # Error completions reach the guest, and the context keeps serving: a packet with an unknown
 # opcode, control code with a bad page marker, and a shim DMA to an address outside guest RAM
 # (a DMA fault). After each, good commands still complete.
-# aie4-test: attach=pf,vf0
+# aie4-test: attach=pf,vf0 group=driver
 modprobe amdxdna || exit 1
 aie4-umq-test --workload empty --count 5 --inject bad-opcode --expect-error || { echo "FAIL: bad-opcode"; exit 1; }
 aie4-umq-test --workload empty --count 5 --inject bad-page --expect-error || { echo "FAIL: bad-page"; exit 1; }

@@ -4,7 +4,7 @@
 # identical, whatever the host's and the guests' wall-clock timing was.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cat >"$build/host-tests/deterministic-cycles.guest.sh" <<'G'
+cat >"$results/deterministic-cycles.guest.sh" <<'G'
 modprobe amdxdna || exit 1
 aie4-umq-test --workload copy --count 5 || exit 1
 aie4-umq-test --workload gemm --count 5 || exit 1
@@ -12,12 +12,12 @@ aie4-umq-test --workload empty --count 20 --depth 8 || exit 1
 G
 for run in 1 2; do
     start_emu deterministic-cycles-$run 1
-    "$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$build/host-tests/deterministic-cycles.guest.sh" \
+    "$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$results/deterministic-cycles.guest.sh" \
         --timeout 300 >"$out/boot.log" 2>&1 || { echo "FAIL: run $run"; tail -20 "$out/boot.log"; exit 1; }
     "$build/emu/aie4ctl" --socket-dir "$sock" commands last=100000 >"$out/commands.json"
     kill -TERM "$emu"; wait "$emu" 2>/dev/null || true
 done
-python3 - "$build/host-tests/deterministic-cycles-1/commands.json" "$build/host-tests/deterministic-cycles-2/commands.json" <<'PY'
+python3 - "$results/deterministic-cycles-1/commands.json" "$results/deterministic-cycles-2/commands.json" <<'PY'
 import json, sys
 runs = []
 for path in sys.argv[1:]:
