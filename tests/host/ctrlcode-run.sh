@@ -2,10 +2,10 @@
 # ./aie4 ctrlcode run: the project's own control code assembles with Debian's aiebu-asm and
 # completes through CERT and the array with the bytes, polls and writes it should report; a
 # program that deadlocks and one that refers to no known block are reported as such.
+# aie4-test: group=ctrlcode
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${AIE4EMU_BUILD:-$root/build}
-out=$build/host-tests/ctrlcode-run
+. "$(dirname "$0")/lib.sh"
+out=$results/ctrlcode-run
 rm -rf "$out"; mkdir -p "$out"
 set +e
 AIE4EMU_BUILD=$build "$root/aie4" ctrlcode run "$root/guest-driver/ctrlcode" "$root/tests/fixtures/cert/deadlock.asm" \
