@@ -203,13 +203,6 @@ Report run_one(const Options& opt, const std::string& path)
         if (r.array_errors.size() < 8)
             r.array_errors.push_back(fmt::format("{} tile({},{}): {}", aie::error_kind_name(e.kind), e.col, e.row,
                                                  e.message));
-    if (!r.completed && !r.cores_awaited.empty()) {
-        std::string tiles;
-        for (const auto& [c, row] : r.cores_awaited)
-            tiles += fmt::format("{}({},{})", tiles.empty() ? "" : ", ", c, row);
-        r.stop = fmt::format("core program not loaded for tile {} (its DMA waits on a lock a core would move); {}",
-                             tiles, r.stop);
-    }
     return r;
 }
 
