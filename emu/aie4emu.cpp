@@ -45,32 +45,17 @@ namespace aie4emu {
 namespace {
 
 constexpr const char* kVersion = "aie4emu 0.2";
-constexpr size_t kTraceRecordsPerFunction = 65536;
 
-std::string function_name(npu3::FunctionIndex fn) {
-    return fn == npu3::kPf ? "pf" : fmt::format("vf{}", fn - 1);
-}
+using npu3::function_name;
 
-// "pf" | "vfN" -> function index, within the device's functions.
+// The "fn" of a control request -> function index, within the device's functions.
 npu3::FunctionIndex parse_function(const json::object& req, unsigned total_vfs) {
     auto it = req.find("fn");
     if (it == req.end() || !it->value().is_string())
         throw control::CommandError("\"fn\" must be \"pf\" or \"vfN\"");
-    std::string name(it->value().as_string());
-    if (name == "pf")
-        return npu3::kPf;
-    if (name.size() > 2 && name.rfind("vf", 0) == 0) {
-        unsigned k = 0;
-        for (char c : name.substr(2)) {
-            if (c < '0' || c > '9')
-                throw control::CommandError(fmt::format("bad function name '{}'", name));
-            k = k * 10 + static_cast<unsigned>(c - '0');
-            if (k > 64)
-                break;
-        }
-        if (k < total_vfs)
-            return npu3::vf_index(k);
-    }
+    const std::string_view name = it->value().as_string();
+    if (auto fn = npu3::parse_function_name(name, total_vfs))
+        return *fn;
     throw control::CommandError(fmt::format("no function '{}' (pf, vf0..vf{})", name,
                                             total_vfs ? total_vfs - 1 : 0));
 }

@@ -18,7 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "emu/parse_number.hpp"
+#include "cli/cli.hpp"
 #include "firmware-stub/cert/control_code.hpp"
 #include "firmware-stub/cert/executor.hpp"
 #include "guest-driver/lib/ctrlcode_elf.hpp"
@@ -228,51 +228,26 @@ void print(const Report& r)
         fmt::print("  array error {}\n", e);
 }
 
-int usage()
-{
-    std::fputs("usage: aie4-ctrlcode-run [--columns N] [--max-cycles N] [--host-mib N] FILE.elf...\n", stderr);
-    return 2;
-}
-
 } // namespace
 
 int main(int argc, char** argv)
 {
     Options opt;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&](uint64_t& out) {
-            if (i + 1 >= argc)
-                return false;
-            const auto v = aie4emu::parse_number<uint64_t>(argv[++i]);
-            if (!v)
-                return false;
-            out = *v;
-            return true;
-        };
-        uint64_t v = 0;
-        if (a == "--columns") {
-            if (!value(v) || v == 0 || v > 12)
-                return usage();
-            opt.columns = static_cast<uint16_t>(v);
-        } else if (a == "--max-cycles") {
-            if (!value(opt.max_cycles))
-                return usage();
-        } else if (a == "--host-mib") {
-            if (!value(v) || v == 0 || v > 8192)
-                return usage();
-            opt.host_bytes = v << 20;
-        } else if (a == "-h" || a == "--help") {
-            usage();
-            return 0;
-        } else if (!a.empty() && a[0] == '-') {
-            return usage();
-        } else {
-            opt.files.push_back(a);
-        }
-    }
-    if (opt.files.empty())
-        return usage();
+    uint64_t host_mib = opt.host_bytes >> 20;
+    CLI::App app{"Runs control-code ELFs (aiebu-asm -t aie4 output) through CERT and the AIE4 array and "
+                 "reports per program (./aie4 ctrlcode run assembles and calls it).",
+                 "aie4-ctrlcode-run"};
+    aie4emu::cli::configure(app, "usage: aie4-ctrlcode-run [--columns N] [--max-cycles N] [--host-mib N] FILE.elf...");
+    aie4emu::cli::add_number<uint16_t>(app, "--columns", opt.columns, 1, 12, "partition columns (default 3)");
+    aie4emu::cli::add_number<uint64_t>(app, "--max-cycles", opt.max_cycles, 1, ~0ull >> 8,
+                                       "simulated cycles per program before it times out (default 100000000)");
+    aie4emu::cli::add_number<uint64_t>(app, "--host-mib", host_mib, 1, 8192,
+                                       "host memory the arguments may take, MiB (default 512)");
+    app.add_option("files", opt.files, "control-code ELFs")->required()->type_name("FILE.elf");
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
+    opt.host_bytes = host_mib << 20;
+
     unsigned completed = 0;
     for (const auto& f : opt.files) {
         const Report r = run_one(opt, f);

@@ -1,4 +1,4 @@
-// The JSON control socket of aie4emu (ARCHITECTURE.md, emu/control).
+// The JSON control socket of aie4emu (docs/architecture.md "Observability").
 //
 // Protocol: one JSON object per line in each direction over a UNIX stream
 // socket. A request names a command, {"cmd": "status"}, plus arguments; the

@@ -1,6 +1,6 @@
 // The control-code executor: runs the control code of one command (one
 // program per uC) on the tile array, the way CERT's job runner does
-// (xrt-umq-cert.md §8). Synchronous: execute() returns when every job of
+// (docs/spec/queue-and-cert.md §8). Synchronous: execute() returns when every job of
 // every uC has ended, or on the first error.
 //
 // Model (emulator choices, marked [ours] where no source says otherwise):
@@ -19,8 +19,8 @@
 //   to its next event (or the next UC-DMA completion) [ours].
 // - Registers r0..r7 belong to a job, r8..r23 (g0..g15) to the uC (§8.4).
 // - Addresses in operations and UC-DMA BDs are partition-relative AXI-MM
-//   addresses (column 0 = the partition's first column; aie-architecture-
-//   and-peers.md §A.2b). Anything beyond the partition's columns fails the
+//   addresses (column 0 = the partition's first column; docs/spec/array.md
+//   §A.2b). Anything beyond the partition's columns fails the
 //   command: control code never reaches another partition's tiles.
 // - UC-DMA (DM2MM) copies words from the page data into array registers; a
 //   uC has one DMA engine, BDs complete in order, the data lands when the

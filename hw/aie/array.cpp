@@ -448,10 +448,10 @@ struct Array::Impl {
     {
         Lock& l = t.locks[id];
         int32_t nv = l.value + v;
-        if (nv < regs::kLockMin || nv > regs::kLockMax) {
+        if (nv < 0 || nv > kLockMax) {
             report(ErrorKind::lock_overflow, t, Direction::s2mm, 0,
-                   fmt::format("lock {} value {} + {} outside 0..{}", id, l.value, v, regs::kLockMax));
-            nv = std::clamp(nv, regs::kLockMin, regs::kLockMax);
+                   fmt::format("lock {} value {} + {} outside 0..{}", id, l.value, v, kLockMax));
+            nv = std::clamp(nv, 0, kLockMax);
         }
         l.value = nv;
         wake(t, id);
@@ -459,7 +459,7 @@ struct Array::Impl {
 
     void set_lock(Tile& t, unsigned id, int32_t v)
     {
-        t.locks[id].value = std::clamp(v, regs::kLockMin, regs::kLockMax);
+        t.locks[id].value = std::clamp(v, 0, kLockMax);
         wake(t, id);
     }
 
@@ -1218,7 +1218,7 @@ struct Array::Impl {
             if (acq)
                 return try_acquire(t, id, val) ? 1u : 0u;
             const int32_t nv = t.locks[id].value + val;
-            if (nv < regs::kLockMin || nv > regs::kLockMax)
+            if (nv < 0 || nv > kLockMax)
                 return 0;
             release(t, id, val);
             return 1;

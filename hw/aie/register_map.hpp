@@ -283,9 +283,8 @@ struct TileMap {
 inline constexpr uint32_t kLockValueStride = 0x10;       // [D] 0x10000, 0x10010, ...
 inline constexpr uint32_t kLockRequestIdStride = 0x400;  // [R] xaie_locks_aie4.c
 inline constexpr uint32_t kLockRequestAcquire = 0x200;   // [R]
-// Lock state 0..63 [AIE-ML 6-bit state]; acquire/release values are 7-bit signed, -64..63 [R].
-inline constexpr int32_t kLockMin = 0;
-inline constexpr int32_t kLockMax = 63;
+// Lock state 0..kLockMax (params.hpp) [AIE-ML 6-bit state]; acquire/release values are 7-bit
+// signed, -64..63 [R].
 
 // Shim (row 0) [R: 16 BDs, 1 S2MM + 2 MM2S per half; D: addresses]:
 //  BDs 0x18000 + n*0x30 [D]; 16 run-able BDs; 12 more slots (control MM2S 8 + trace S2MM 4

@@ -3,7 +3,7 @@
 
 # Host packages that only bookworm-backports has in the needed version.
 AIE4_HOST_PACKAGES_BACKPORTS=(meson catch2 libboost1.83-dev libboost-json1.83-dev)
-AIE4_HOST_PACKAGES=(ninja-build g++ pkg-config libfmt-dev python3 mmdebstrap zstd e2fsprogs gzip)
+AIE4_HOST_PACKAGES=(ninja-build g++ pkg-config libfmt-dev libcli11-dev python3 mmdebstrap zstd e2fsprogs gzip)
 AIE4_BACKPORTS_SOURCE=/etc/apt/sources.list.d/aie4emu-bookworm-backports.sources
 
 # The Debian archive URI the host already uses (its apt sources), so that no host name is ever

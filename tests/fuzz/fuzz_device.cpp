@@ -11,7 +11,7 @@
 //   - VF1 still answers AIE_TILE_INFO with SUCCESS on its mailbox,
 //   - VF1's context still exists and its doorbell still reaches the
 //     command processor,
-// i.e. one VF's guest cannot disturb another's (ARCHITECTURE.md, isolation).
+// i.e. one VF's guest cannot disturb another's (docs/architecture.md "SR-IOV").
 //
 // Input records: [u8 op][u8 a][u16 b][u32 c][u32 d], little-endian, 12 bytes.
 //

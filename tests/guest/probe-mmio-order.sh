@@ -1,4 +1,4 @@
-# The PF and VF probes at register level, in the order of interface doc §9.1 and §9.2, with
+# The PF and VF probes at register level, in the order of docs/spec/driver-interface.md §9.1 and §9.2, with
 # every BAR access trapping (aie4emu --trap-all): config enable and MSI-X, SMU POWER_OFF and
 # POWER_ON through BAR5, PSP VALIDATE / VALIDATE_CERT / START through BAR4 (response register
 # read back as 0), mailbox_info read from BAR2, ATTACH_WORK_BUFFER written into the x2i ring

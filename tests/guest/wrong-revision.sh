@@ -1,4 +1,4 @@
-# A revision the driver does not know (0x11; npu3 binds only at 0x10, interface doc §8): the
+# A revision the driver does not know (0x11; npu3 binds only at 0x10, docs/spec/driver-interface.md §8): the
 # driver refuses both functions quietly, and the emulator keeps running (the runner checks
 # that aie4emu still answers after the guest).
 # aie4-test: attach=pf,vf0 emu-arg=--revision emu-arg=0x11 group=driver

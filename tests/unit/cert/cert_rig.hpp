@@ -1,6 +1,6 @@
 // Test rig for CERT: a fake DeviceServices with a real tile array, per-function guest memory
 // (a vector) that logs every DMA write and MSI-X in order, and helpers that lay out a queue,
-// packets and ERT command BOs the way XRT 2.25 does (xrt-umq-cert.md §4).
+// packets and ERT command BOs the way XRT 2.25 does (docs/spec/queue-and-cert.md §4).
 #pragma once
 
 #include <algorithm>
@@ -162,7 +162,7 @@ public:
     std::vector<std::string> traces;
 };
 
-// XRT patch57_aie4 (xrt-umq-cert.md §8.3): BD word 0[24:0] += high, word 1 = low, + 0x80000000.
+// XRT patch57_aie4 (docs/spec/queue-and-cert.md §8.3): BD word 0[24:0] += high, word 1 = low, + 0x80000000.
 inline void patch57_aie4(std::vector<uint8_t>& image, size_t bd, uint64_t address)
 {
     uint32_t w0, w1;
