@@ -130,14 +130,16 @@ public:
                     next = std::min(next, u.dmas[u.dma_applied].done);
             }
             if (next == sim::kNever) {
-                fail_command(umq::kErrPacketTimeout, "deadlock, nothing left that could wake: " + describe_waits());
+                fail_command(umq::kErrPacketTimeout,
+                             absent_cores() + "deadlock, nothing left that could wake: " + describe_waits());
                 break;
             }
             if (next > deadline) {
                 if (deadline > now())
                     array_.run_for(deadline - now());
                 fail_command(umq::kErrPacketTimeout,
-                             fmt::format("not done after {} cycles: {}", env_.limits.max_cycles, describe_waits()));
+                             absent_cores() + fmt::format("not done after {} cycles: {}", env_.limits.max_cycles,
+                                                          describe_waits()));
                 break;
             }
             array_.run_for(next - now());
@@ -153,6 +155,11 @@ public:
         }
         if (!failed())
             result_.state = umq::kStateCompleted;
+        for (const Uc& u : ucs_)
+            for (const Job& j : u.jobs)
+                if (u.page_loaded && !u.finished && j.launched && !j.done && j.pc < u.decoded.ops.size() &&
+                    (u.decoded.ops[j.pc].code == Opcode::MaskPoll32 || u.decoded.ops[j.pc].code == Opcode::Poll32))
+                    ++result_.polls_pending;
         result_.end_cycle = now();
         return std::move(result_);
     }
@@ -502,6 +509,7 @@ private:
         auto retire = [&](Step s = Step::executed) {
             u.time = std::max(u.time, now()) + env_.costs.op_cycles;
             ++result_.ops;
+            ++result_.op_counts[static_cast<uint8_t>(op.code)];
             ++j.pc;
             return s;
         };
@@ -591,6 +599,7 @@ private:
             const uint32_t mask = op.code == Opcode::Poll32 ? ~0u : op.mask;
             if ((array_.read32(*a) & mask) != op.value)
                 return Step::blocked;
+            ++result_.polls_met;
             return retire();
         }
         case Opcode::WaitTcts: {
@@ -715,6 +724,17 @@ private:
                                          e.col - env_.columns.start, e.row, e.message));
         }
         errors_seen_ = errors.size();
+    }
+
+    // "core program not loaded for tile (c,r); " for each compute tile of the partition whose
+    // DMA waits on a lock while its core has no program (partition-relative column).
+    std::string absent_cores() const
+    {
+        std::string out;
+        for (const auto& [col, row] : array_.cores_awaited())
+            if (col >= env_.columns.start && col < env_.columns.start + env_.columns.count)
+                out += fmt::format("core program not loaded for tile ({},{}); ", col - env_.columns.start, row);
+        return out;
     }
 
     std::string describe_waits()

@@ -33,6 +33,7 @@
 //   HSA_PKT_TIMEOUT instead of hanging.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -101,6 +102,9 @@ struct ExecResult {
     uint64_t pages = 0;          // pages fetched
     uint64_t uc_dma_words = 0;   // words moved by UC-DMA
     bool touched_array = false;  // an operation reached the array
+    uint64_t polls_met = 0;      // POLL_32 / MASK_POLL_32 whose condition held (the poll ended)
+    uint64_t polls_pending = 0;  // polls still waiting when execution stopped
+    std::array<uint64_t, 256> op_counts{};   // operations executed, by opcode byte
     std::vector<Timestamp> timestamps;   // at most kMaxTimestamps
     static constexpr size_t kMaxTimestamps = 256;
     [[nodiscard]] bool ok() const { return error.empty(); }

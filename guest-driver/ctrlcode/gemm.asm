@@ -17,7 +17,9 @@
 ; enables the core and job 0 starts the DMA tasks and waits for the output token.
 ;
 ; Addresses are partition-relative: col << 25 | address_row << 20 | offset; compute row 2 is
-; address row 6 (hw/aie/register_map.hpp). Stream ports: hw/aie/stream_switch.hpp.
+; address row 6. BD layouts are AIE4's (hw/aie/register_map.hpp: no valid bit, raw steps,
+; word addresses on memory and compute tiles, memory-tile BDs grouped per channel, memory-tile
+; lock ids 448 + n). Stream ports: hw/aie/stream_switch.hpp.
 .target aie4
 .partition 3column
 START_JOB 0
@@ -46,7 +48,7 @@ START_JOB 0
   WRITE_32 0x00110030, 1
   WRITE_32 0x00110040, 1
   WRITE_32 0x00110050, 1
-  ; shim BD0..2, memory-tile BD0..5
+  ; shim BD0..2, memory-tile BDs (one per channel, in each channel's group)
   UC_DMA_WRITE_DES $r1, @ucbd_io
   WAIT_UC_DMA $r1
   LOCAL_BARRIER $lb0, 2
@@ -104,152 +106,154 @@ ucbd_io:
   UC_DMA_BD 0, 0x00018030, @shim_bd_b, 9, 0, 1
   UC_DMA_BD 0, 0x00018060, @shim_bd_c, 9, 0, 1
   UC_DMA_BD 0, 0x00108000, @mem_bd0, 11, 0, 1
-  UC_DMA_BD 0, 0x00108030, @mem_bd1, 11, 0, 1
-  UC_DMA_BD 0, 0x00108060, @mem_bd2, 11, 0, 1
-  UC_DMA_BD 0, 0x00108090, @mem_bd3, 11, 0, 1
-  UC_DMA_BD 0, 0x001080C0, @mem_bd4, 11, 0, 1
-  UC_DMA_BD 0, 0x001080F0, @mem_bd5, 11, 0, 0
+  UC_DMA_BD 0, 0x00108330, @mem_bd1, 11, 0, 1
+  UC_DMA_BD 0, 0x00108660, @mem_bd2, 11, 0, 1
+  UC_DMA_BD 0, 0x00108C90, @mem_bd3, 11, 0, 1
+  UC_DMA_BD 0, 0x00108FC0, @mem_bd4, 11, 0, 1
+  UC_DMA_BD 0, 0x001092F0, @mem_bd5, 11, 0, 0
 ucbd_core:
-  UC_DMA_BD 0, 0x006A8000, @core_bd0, 9, 0, 1
-  UC_DMA_BD 0, 0x006A8030, @core_bd1, 9, 0, 1
-  UC_DMA_BD 0, 0x006A8060, @core_bd2, 9, 0, 1
+  UC_DMA_BD 0, 0x006A8000, @core_bd0, 6, 0, 1
+  UC_DMA_BD 0, 0x006A8020, @core_bd1, 6, 0, 1
+  UC_DMA_BD 0, 0x006A8040, @core_bd2, 6, 0, 1
   UC_DMA_BD 0, 0x00620000, @program, 14, 0, 0
 .align 4
-; shim BDs: address patched by the host; A and B 1024 words, C 4096 words
+; shim BDs (kShimBdFields): address patched by the host; A and B 1024 words, C 4096 words
 shim_bd_a:
   .long 0x00000000
   .long 0x00000000
   .long 0x00000400
   .long 0x00000000
   .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0x00000000
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000400
 shim_bd_b:
   .long 0x00000000
   .long 0x00000000
   .long 0x00000400
   .long 0x00000000
   .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0x00000000
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000400
 shim_bd_c:
   .long 0x00000000
   .long 0x00000000
   .long 0x00001000
   .long 0x00000000
   .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0x00000000
-; memory-tile BDs: S2MM fill (acquire free, release full), MM2S drain (the reverse)
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000400
+; memory-tile BDs (kMemBdFields), each in its channel's group (S2MM k at 0x108000 + k * 0x300,
+; MM2S k at 0x108C00 + k * 0x300); word addresses | 0x800000; lock ids 448 + n.
+; S2MM fills acquire "free" and release "full"; MM2S drains the reverse.
+; S2MM0 BD0: A at 0
 mem_bd0:
+  .long 0x00800000
+  .long 0xFE000400
+  .long 0x1C300B81
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
   .long 0x00000000
   .long 0x00000000
-  .long 0x00000400
   .long 0x00000000
   .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF030100
-  .long 0x00000000
-  .long 0x00000000
+; S2MM1 BD1: B at byte 0x80000
 mem_bd1:
-  .long 0x00000000
-  .long 0x00080000
-  .long 0x00000400
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF040101
+  .long 0x00820000
+  .long 0xFE000400
+  .long 0x1C400B83
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
   .long 0x00000000
   .long 0x00000000
+  .long 0x00000000
+  .long 0x00000000
+; S2MM2 BD2: C at byte 0x100000
 mem_bd2:
-  .long 0x00000000
-  .long 0x00100000
-  .long 0x00001000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF050102
+  .long 0x00840000
+  .long 0xFE001000
+  .long 0x1C500B85
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
   .long 0x00000000
   .long 0x00000000
+  .long 0x00000000
+  .long 0x00000000
+; MM2S0 BD3: A
 mem_bd3:
+  .long 0x00800000
+  .long 0xFE000400
+  .long 0x1C000B87
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
   .long 0x00000000
   .long 0x00000000
-  .long 0x00000400
   .long 0x00000000
   .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF000103
-  .long 0x00000000
-  .long 0x00000000
+; MM2S1 BD4: B
 mem_bd4:
-  .long 0x00000000
-  .long 0x00080000
-  .long 0x00000400
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF010104
+  .long 0x00820000
+  .long 0xFE000400
+  .long 0x1C100B89
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
   .long 0x00000000
   .long 0x00000000
+  .long 0x00000000
+  .long 0x00000000
+; MM2S2 BD5: C
 mem_bd5:
-  .long 0x00000000
-  .long 0x00100000
-  .long 0x00001000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF020105
+  .long 0x00840000
+  .long 0xFE001000
+  .long 0x1C200B8B
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
   .long 0x00000000
   .long 0x00000000
-; compute-tile BDs
+  .long 0x00000000
+  .long 0x00000000
+; compute-tile BDs (6 words at 0xA8000 + n * 0x20, kCoreBdFields; bit positions ours):
+; word address and length in word 0, locks in word 5. S2MM0 BD0: A at 0
 core_bd0:
-  .long 0x00000000
-  .long 0x00000000
   .long 0x00000400
   .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF000101
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x0008FF80
+; S2MM1 BD1: B at byte 0x8000
 core_bd1:
+  .long 0x40000400
   .long 0x00000000
-  .long 0x00008000
-  .long 0x00000400
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF020103
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x0009FF90
+; MM2S0 BD2: C at byte 0x10000
 core_bd2:
+  .long 0x80001000
   .long 0x00000000
-  .long 0x00010000
-  .long 0x00001000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x00000000
-  .long 0x80000000
-  .long 0xFF050104
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x00000001
+  .long 0x000A7FA8
 ; kernel descriptor (hw/aie/kernels.hpp): magic, gemm_i8, 1 iteration, A 0x0, B 0x8000,
 ; C 0x10000, M = N = K = 64, locks in0 acq 1 rel 0, in1 acq 3 rel 2, out acq 4 rel 5
 program:

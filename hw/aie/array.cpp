@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <fmt/format.h>
 
+#include "hw/aie/bd.hpp"
 #include "hw/aie/kernels.hpp"
 #include "hw/aie/register_map.hpp"
 #include "hw/aie/stream_switch.hpp"
@@ -26,58 +28,25 @@ const char* error_kind_name(ErrorKind k)
     return "?";
 }
 
+const char* write_class_name(WriteClass c)
+{
+    switch (c) {
+    case WriteClass::bd: return "bd";
+    case WriteClass::modelled: return "modelled";
+    case WriteClass::stored_no_behaviour: return "stored, no behaviour";
+    case WriteClass::unknown: return "unknown address";
+    }
+    return "?";
+}
+
 namespace {
 
-constexpr unsigned kMaxDims = 4;
 constexpr unsigned kMaxRouteHops = 64;
 
 int32_t sign7(uint32_t v)
 {
     v &= 0x7F;
     return (v & 0x40) ? static_cast<int32_t>(v) - 128 : static_cast<int32_t>(v);
-}
-
-struct Dim {
-    uint32_t wrap;   // 0 = unused
-    uint32_t step;   // words
-};
-
-struct Bd {
-    uint64_t address = 0;
-    uint32_t length = 0;   // words
-    Dim d[kMaxDims]{};
-    uint32_t iterations = 1;
-    uint32_t iter_step = 1;
-    bool valid = false;
-    bool use_next = false;
-    uint16_t next_bd = 0;
-    bool acq_en = false;
-    int32_t acq_val = 0;
-    uint8_t acq_id = 0;
-    int32_t rel_val = 0;
-    uint8_t rel_id = 0;
-};
-
-Bd decode_bd(const uint32_t* w)
-{
-    namespace f = regs::bd;
-    Bd b;
-    b.address = (uint64_t{w[0] & f::kAddrHighMask} << 32) | w[1];
-    b.length = w[2];
-    for (unsigned k = 0; k < 3; ++k)
-        b.d[k] = Dim{w[3 + k] >> f::kWrapShift, (w[3 + k] & f::kStepMask) + 1};
-    b.d[3] = Dim{0, (w[6] & f::kStepMask) + 1};
-    b.iterations = ((w[6] >> f::kIterWrapShift) & f::kIterWrapMask) + 1;
-    b.iter_step = (w[7] & f::kStepMask) + 1;
-    b.next_bd = static_cast<uint16_t>((w[7] >> f::kNextBdShift) & f::kNextBdMask);
-    b.use_next = (w[7] & f::kUseNext) != 0;
-    b.valid = (w[7] & f::kValid) != 0;
-    b.acq_en = (w[8] & f::kAcqEnable) != 0;
-    b.acq_val = sign7(w[8] >> 24);
-    b.acq_id = static_cast<uint8_t>(w[8] >> 16);
-    b.rel_val = sign7(w[8] >> 8);
-    b.rel_id = static_cast<uint8_t>(w[8]);
-    return b;
 }
 
 // Walks a BD's address pattern: D0 innermost; the first dimension with wrap 0
@@ -106,8 +75,6 @@ struct AddrGen {
     }
     [[nodiscard]] uint32_t run(uint32_t max) const
     {
-        if (d[0].step != 1)
-            return 1;
         if (outer == 0)
             return max;
         return std::min(max, d[0].wrap - idx[0]);
@@ -199,7 +166,7 @@ struct Tile {
     std::vector<uint8_t> data;
     std::vector<uint8_t> program;
     std::vector<uint32_t> bd_words;    // per block: block_bd_first[b] * words
-    std::vector<uint8_t> bd_iter;      // current iteration per stored BD
+    std::vector<uint16_t> bd_iter;     // current iteration per stored BD
     std::vector<Bd> bd_decoded;        // decode_bd of each stored BD, valid if bd_fresh
     std::vector<uint8_t> bd_fresh;     // cleared by any write to the BD's words
     unsigned block_bd_first[2]{};
@@ -207,6 +174,7 @@ struct Tile {
     std::vector<Lock> locks;
     std::vector<uint32_t> ss_master, ss_slave;
     uint32_t core_control = 0;
+    std::map<uint32_t, uint32_t> stored;   // writes to known blocks without behaviour (bounded by the blocks' sizes)
     CoreState core;
     uint64_t generation = 0;
     HostMemory* host = nullptr;
@@ -214,7 +182,7 @@ struct Tile {
 
 enum class RegKind : uint8_t {
     none, data, program, bd, ctrl, queue, status, lock_value, lock_request, ss_master, ss_slave,
-    core_control, core_status,
+    core_control, core_status, stored,
 };
 
 struct Reg {
@@ -238,6 +206,7 @@ struct Array::Impl {
     std::vector<ArrayError> errors;
     std::function<void(const ArrayError&)> error_cb;
     std::function<void(const ChannelId&)> tct_cb;
+    std::function<void(uint64_t, uint32_t, WriteClass)> write_obs;
     uint64_t route_epoch = 0;
     std::vector<uint8_t> scratch;
     // address row -> (logical row, window); window 0 = registers, k>0 = memtile data slot k-1
@@ -253,6 +222,8 @@ struct Array::Impl {
     // Hot counters, looked up once.
     uint64_t& c_bytes = counters.get("dma.bytes");
     uint64_t& c_bds = counters.get("dma.bds");
+    uint64_t& c_bd_words_mm2s = counters.get("dma.bd_words.mm2s");   // sum of the lengths of BDs started
+    uint64_t& c_bd_words_s2mm = counters.get("dma.bd_words.s2mm");
     uint64_t& c_bursts = counters.get("dma.bursts");
     uint64_t& c_tasks = counters.get("dma.tasks");
     uint64_t& c_lock_stalls = counters.get("lock.stalls");
@@ -515,9 +486,18 @@ struct Array::Impl {
     }
 
     // ---------- DMA ----------
-    uint32_t* bd_ptr(Tile& t, unsigned block, unsigned bd)
+    // `slot` is a block-local BD slot (memory tile: group * 16 + BD id).
+    uint32_t* bd_ptr(Tile& t, unsigned block, unsigned slot)
     {
-        return &t.bd_words[(size_t{t.block_bd_first[block]} + bd) * t.map->bd_words];
+        return &t.bd_words[(size_t{t.block_bd_first[block]} + slot) * t.map->bd_words];
+    }
+    // The block-local slot of BD `bd` as channel `ch` names it.
+    static unsigned bd_slot(const Channel& ch, unsigned bd)
+    {
+        const auto& blk = ch.tile->map->dma[ch.block];
+        const bool s = ch.dir == Direction::s2mm;
+        const unsigned local = ch.index - (s ? blk.s2mm_first : blk.mm2s_first);
+        return regs::bd_group(blk, s, local) * blk.bd_count + bd;
     }
 
     double channel_rate(const Channel& ch) const
@@ -532,9 +512,18 @@ struct Array::Impl {
 
     void push_task(Channel& ch, uint32_t v)
     {
-        const Task task{static_cast<uint16_t>(v & regs::queue::kStartBdMask),
-                        static_cast<uint16_t>((v >> regs::queue::kRepeatShift) & 0xFF),
-                        (v & regs::queue::kToken) != 0};
+        namespace q = regs::queue;
+        const Task task{static_cast<uint16_t>(v & q::kStartBdMask),
+                        static_cast<uint16_t>((v >> q::kRepeatShift) & q::kRepeatMask), (v & q::kToken) != 0};
+        if (v & q::kUnknownBits) {
+            // A repeat count beyond the 8-bit field or bits whose meaning is unknown: refuse the
+            // task rather than run something else (register_map.hpp queue).
+            report(ErrorKind::bad_bd, *ch.tile, ch.dir, ch.index,
+                   fmt::format("task-queue word {:#010x} sets bits {:#x} outside START_BD_ID, REPEAT_COUNT (cap {} "
+                               "repeats) and ENABLE_TOKEN_ISSUE; task refused",
+                               v, v & q::kUnknownBits, q::kRepeatMask + 1));
+            return;
+        }
         if (ch.phase == Phase::error) {
             // A new task restarts a channel that faulted (software recovery).
             ch.phase = Phase::idle;
@@ -571,17 +560,21 @@ struct Array::Impl {
         const auto& blk = t.map->dma[ch.block];
         ch.bd = static_cast<int>(bd);
         if (bd >= blk.bd_count) {
-            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} out of range (block has {})", bd, blk.bd_count));
+            channel_error(ch, ErrorKind::bad_bd,
+                          fmt::format("BD {} out of range ({} has {})", bd,
+                                      blk.bds_per_channel ? "the channel" : "the block", blk.bd_count));
             return;
         }
-        const unsigned slot = t.block_bd_first[ch.block] + bd;
+        const unsigned slot = t.block_bd_first[ch.block] + bd_slot(ch, bd);
         if (!t.bd_fresh[slot]) {
-            t.bd_decoded[slot] = decode_bd(bd_ptr(t, ch.block, bd));
+            t.bd_decoded[slot] = decode_bd(t.kind, std::span<const uint32_t>(bd_ptr(t, ch.block, bd_slot(ch, bd)),
+                                                                     t.map->bd_words),
+                                           t.locks.size());
             t.bd_fresh[slot] = 1;
         }
         ch.cfg = t.bd_decoded[slot];
-        if (!ch.cfg.valid) {
-            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} not valid", bd));
+        if (!ch.cfg.refused.empty()) {
+            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {}: {}", bd, ch.cfg.refused));
             return;
         }
         unsigned dims = 1;
@@ -592,18 +585,14 @@ struct Array::Impl {
                           fmt::format("BD {} uses {} dimensions, tile supports {}", bd, dims, t.res->address_dims));
             return;
         }
-        if ((ch.cfg.acq_en && ch.cfg.acq_id >= t.locks.size()) ||
-            (ch.cfg.rel_val != 0 && ch.cfg.rel_id >= t.locks.size())) {
-            channel_error(ch, ErrorKind::bad_bd, fmt::format("BD {} names a lock beyond {}", bd, t.locks.size()));
-            return;
-        }
         const uint32_t iter = t.bd_iter[slot] % ch.cfg.iterations;
-        t.bd_iter[slot] = static_cast<uint8_t>((iter + 1) % ch.cfg.iterations);
+        t.bd_iter[slot] = static_cast<uint16_t>((iter + 1) % ch.cfg.iterations);
         ch.gen.init(ch.cfg, uint64_t{iter} * ch.cfg.iter_step);
         ch.remaining = ch.cfg.length;
         ch.phase = Phase::setup;
         ch.bd_start = events.now();
         ++c_bds;
+        (ch.dir == Direction::mm2s ? c_bd_words_mm2s : c_bd_words_s2mm) += ch.cfg.length;
         AIE4_LOG(dma, "array", events.now(), "tile({},{}) {}{} BD {} start: {} words at {:#x}", t.col, t.row,
                  ch.dir == Direction::s2mm ? "s2mm" : "mm2s", ch.index, bd, ch.cfg.length, ch.cfg.address);
         schedule_acquire(ch, cost.bd_setup_cycles);
@@ -718,7 +707,9 @@ struct Array::Impl {
             s.waiting_producer = &p;
             return;
         }
-        const uint32_t words = std::min(p.remaining, s.remaining);
+        // Bursts move at most kMaxBurstWords: a BD's length (up to 2^32 words on the shim) never
+        // sizes a host buffer or one event's work (issue: bounded guest-chosen sizes).
+        const uint32_t words = std::min({p.remaining, s.remaining, kMaxBurstWords});
         const double rate = std::min({channel_rate(p), channel_rate(s), cost.stream_bytes_per_cycle});
         const auto cycles = static_cast<sim::Cycle>(std::ceil(4.0 * words / rate)) + p.route_hops * cost.switch_hop_cycles;
         p.phase = s.phase = Phase::transferring;
@@ -942,6 +933,10 @@ struct Array::Impl {
             core_fail(t, "core enable on a tile without a core");
             return;
         }
+        if (std::all_of(t.program.begin(), t.program.end(), [](uint8_t b) { return b == 0; })) {
+            core_fail(t, fmt::format("core program not loaded for tile ({},{})", t.col, t.row));
+            return;
+        }
         std::vector<uint32_t> words(kProgramWords);
         std::memcpy(words.data(), t.program.data(), words.size() * 4);
         std::string err;
@@ -1063,12 +1058,12 @@ struct Array::Impl {
         }
         for (unsigned b = 0; b < m.dma_blocks; ++b) {
             const auto& blk = m.dma[b];
-            if (in(blk.bd_base, uint64_t{blk.bd_storage} * regs::kBdStride)) {
+            if (in(blk.bd_base, uint64_t{blk.bd_storage} * m.bd_stride)) {
                 const uint32_t rel = o - blk.bd_base;
-                const unsigned word = (rel % regs::kBdStride) / 4;
+                const unsigned word = (rel % m.bd_stride) / 4;
                 if (rel % 4 != 0 || word >= m.bd_words)
                     return {};
-                return Reg{RegKind::bd, b, rel / regs::kBdStride, word};
+                return Reg{RegKind::bd, b, rel / m.bd_stride, word};
             }
             for (Direction d : {Direction::s2mm, Direction::mm2s}) {
                 const bool s = d == Direction::s2mm;
@@ -1084,14 +1079,27 @@ struct Array::Impl {
             if (in(blk.lock_value, uint64_t{regs::kLockValueStride} * blk.lock_count) &&
                 (o - blk.lock_value) % regs::kLockValueStride == 0)
                 return Reg{RegKind::lock_value, b, blk.lock_first + (o - blk.lock_value) / regs::kLockValueStride};
+            if (in(blk.lock_request, uint64_t{regs::kLockRequestIdStride} * blk.lock_count))
+                return Reg{RegKind::lock_request, b, o - blk.lock_request};
         }
-        if (in(m.lock_request, uint64_t{regs::kLockRequestIdStride} * t.locks.size()))
-            return Reg{RegKind::lock_request, 0, o - m.lock_request};
         if (in(m.ss_master, 4u * t.ss_master.size()) && o % 4 == 0)
             return Reg{RegKind::ss_master, 0, (o - m.ss_master) / 4};
         if (in(m.ss_slave, 4u * t.ss_slave.size()) && o % 4 == 0)
             return Reg{RegKind::ss_slave, 0, (o - m.ss_slave) / 4};
+        for (unsigned k = 0; k < m.stored.size(); ++k)
+            if (in(m.stored[k].base, m.stored[k].size))
+                return Reg{RegKind::stored, k, o - m.stored[k].base};
         return {};
+    }
+
+    // A write into a known block whose behaviour the model does not have: kept (reads return
+    // it) and counted apart from writes to unknown addresses.
+    void stored_write(Tile& t, const Reg& r, uint64_t addr, uint32_t v)
+    {
+        counters.add("stored_no_behaviour.writes");
+        t.stored[static_cast<uint32_t>(addr & 0xFFFFF)] = v;
+        AIE4_LOG(array, "array", events.now(), "stored, no behaviour: {:#x} <- {:#x} ({})", addr, v,
+                 t.map->stored[r.block].name);
     }
 
     void unmodelled_write(uint64_t addr, uint32_t v)
@@ -1104,10 +1112,25 @@ struct Array::Impl {
     {
         Target tg = target(addr);
         if (!tg.tile) {
+            if (write_obs)
+                write_obs(addr, v, WriteClass::unknown);
             unmodelled_write(addr, v);
             return;
         }
         Tile& t = *tg.tile;
+        if (write_obs) {
+            WriteClass c = WriteClass::modelled;
+            if (tg.window == 0) {
+                const RegKind k = decode_reg(t, tg.offset).kind;
+                c = k == RegKind::none     ? WriteClass::unknown
+                    : k == RegKind::stored ? WriteClass::stored_no_behaviour
+                    : k == RegKind::bd     ? WriteClass::bd
+                                           : WriteClass::modelled;
+            } else if ((uint64_t{tg.window - 1} << Geometry::kRowShift) + tg.offset + 4 > t.data.size()) {
+                c = WriteClass::unknown;
+            }
+            write_obs(addr, v, c);
+        }
         if (tg.window > 0) {
             const uint64_t off = (uint64_t{tg.window - 1} << Geometry::kRowShift) + tg.offset;
             if (off % 4 == 0 && off + 4 <= t.data.size()) {
@@ -1128,10 +1151,16 @@ struct Array::Impl {
                 std::memcpy(t.program.data() + r.index, &v, 4);
             return;
         case RegKind::bd: {
-            bd_ptr(t, r.block, r.index)[r.word] = v;
-            t.bd_fresh[t.block_bd_first[r.block] + r.index] = 0;
-            if (r.word == 6)
-                t.bd_iter[t.block_bd_first[r.block] + r.index] = static_cast<uint8_t>(v >> regs::bd::kIterCurShift);
+            uint32_t* w = bd_ptr(t, r.block, r.index);
+            w[r.word] = v;
+            const unsigned slot = t.block_bd_first[r.block] + r.index;
+            t.bd_fresh[slot] = 0;
+            // Writing a BD restarts its iteration count at ITERATION_CURRENT (0 where the
+            // layout has no such field).
+            const regs::Field* cur = regs::find_field(t.map->bd_fields, regs::BdField::iter_current);
+            t.bd_iter[slot] = cur ? static_cast<uint16_t>(
+                                        regs::get_field(std::span<const uint32_t>(w, t.map->bd_words), *cur))
+                                  : 0;
             return;
         }
         case RegKind::ctrl: {
@@ -1151,7 +1180,8 @@ struct Array::Impl {
             return;
         }
         case RegKind::queue: push_task(r.dir == Direction::s2mm ? t.s2mm[r.index] : t.mm2s[r.index], v); return;
-        case RegKind::lock_value: set_lock(t, r.index, static_cast<int32_t>(v & 0x7F)); return;
+        case RegKind::lock_value: set_lock(t, r.index, sign7(v)); return;
+        case RegKind::stored: stored_write(t, r, addr, v); return;
         case RegKind::ss_master:
             t.ss_master[r.index] = v;
             ++route_epoch;
@@ -1196,7 +1226,7 @@ struct Array::Impl {
         case RegKind::status: return channel_status(r.dir == Direction::s2mm ? t.s2mm[r.index] : t.mm2s[r.index]);
         case RegKind::lock_value: return static_cast<uint32_t>(t.locks[r.index].value);
         case RegKind::lock_request: {
-            const unsigned id = r.index / regs::kLockRequestIdStride;
+            const unsigned id = t.map->dma[r.block].lock_first + r.index / regs::kLockRequestIdStride;
             const bool acq = (r.index & regs::kLockRequestAcquire) != 0;
             const int32_t val = sign7((r.index >> 2) & 0x7F);
             if (acq)
@@ -1209,6 +1239,10 @@ struct Array::Impl {
         }
         case RegKind::ss_master: return t.ss_master[r.index];
         case RegKind::ss_slave: return t.ss_slave[r.index];
+        case RegKind::stored: {
+            const auto it = t.stored.find(static_cast<uint32_t>(addr & 0xFFFFF));
+            return it == t.stored.end() ? 0 : it->second;
+        }
         case RegKind::core_control: return t.core_control;
         case RegKind::core_status: {
             namespace cs = regs::core;
@@ -1357,6 +1391,27 @@ bool Array::wait_tcts(const ChannelId& id, uint32_t count, sim::Cycle max_cycles
         return false;
     ch->tct_consumed += count;
     return true;
+}
+
+void Array::set_write_observer(std::function<void(uint64_t, uint32_t, WriteClass)> o)
+{
+    impl_->write_obs = std::move(o);
+}
+
+std::vector<std::pair<uint16_t, uint16_t>> Array::cores_awaited() const
+{
+    std::vector<std::pair<uint16_t, uint16_t>> out;
+    for (const Tile& t : impl_->tiles) {
+        if (t.kind != TileKind::core || t.core.running)
+            continue;
+        bool waits = false;
+        for (const auto* list : {&t.s2mm, &t.mm2s})
+            for (const Channel& ch : *list)
+                waits = waits || ch.lock_stall;
+        if (waits && std::all_of(t.program.begin(), t.program.end(), [](uint8_t b) { return b == 0; }))
+            out.emplace_back(t.col, t.row);
+    }
+    return out;
 }
 
 void Array::set_tct_callback(std::function<void(const ChannelId&)> cb) { impl_->tct_cb = std::move(cb); }

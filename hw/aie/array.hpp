@@ -56,6 +56,15 @@ struct ChannelId {
     uint8_t channel;         // tile-wide channel number (memory tile: 0..7 S2MM, 0..9 MM2S)
 };
 
+// How the array treated an AXI-MM write (for reports: the control-code corpus runner).
+enum class WriteClass : uint8_t {
+    bd,                    // a DMA buffer-descriptor word
+    modelled,              // any other register or memory with modelled behaviour
+    stored_no_behaviour,   // a known block the model stores without behaviour (register_map.hpp)
+    unknown,               // no known block at that address
+};
+const char* write_class_name(WriteClass c);
+
 class Array {
 public:
     explicit Array(const Geometry& geometry = {}, const CostParams& costs = {});
@@ -102,6 +111,13 @@ public:
     bool wait_tcts(const ChannelId& ch, uint32_t count, sim::Cycle max_cycles);
     // Called whenever a channel issues a token (after counting it).
     void set_tct_callback(std::function<void(const ChannelId&)> callback);
+
+    // Called for every AXI-MM write, before it takes effect.
+    void set_write_observer(std::function<void(uint64_t axi_addr, uint32_t value, WriteClass)> observer);
+
+    // Compute tiles (col, row) whose core has no program (program memory all zero) while
+    // one of their DMA channels waits on a lock: work that a core program would have done.
+    [[nodiscard]] std::vector<std::pair<uint16_t, uint16_t>> cores_awaited() const;
 
     // --- Errors ---
     [[nodiscard]] const std::vector<ArrayError>& errors() const;

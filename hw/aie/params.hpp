@@ -49,8 +49,13 @@ constexpr const TileResources& resources(TileKind k)
     return k == TileKind::core ? kCoreTile : k == TileKind::mem ? kMemTile : kShimTile;
 }
 
-// Lock state is a 6-bit unsigned counter [AIE-ML AM020 "Tile Architecture"].
+// Lock state is a 6-bit unsigned counter [AIE-ML AM020 "Tile Architecture"]; AIE4's acquire
+// and release values are 7-bit signed (register_map.hpp).
 inline constexpr int32_t kLockMax = 63;
+// Largest burst one DMA event moves (64 Ki words = 256 KiB) [ours]: a BD's length (up to
+// 2^32 words on the shim) never sizes a host buffer or one event's work; longer transfers
+// move in several bursts (each with its own switch latency).
+inline constexpr uint32_t kMaxBurstWords = 64 * 1024;
 // Task queue depth per channel [AIE-ML AM020 "Array Interface DMA"].
 inline constexpr unsigned kTaskQueueDepth = 4;
 

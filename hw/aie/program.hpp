@@ -1,4 +1,4 @@
-// Helpers that produce the register writes for our BD format, task-queue
+// Helpers that produce the register writes for AIE4's BD layouts, task-queue
 // pushes and stream routes (register_map.hpp, stream_switch.hpp). Used by
 // tests, the demo and benchmarks; a control-code producer can use them too.
 #pragma once
@@ -6,7 +6,12 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "hw/aie/array.hpp"
 #include "hw/aie/register_map.hpp"
@@ -34,28 +39,78 @@ struct BdFields {
     uint8_t rel_id = 0;
 };
 
-inline std::array<uint32_t, regs::kMemBdWords> encode_bd(const BdFields& f)
-{
-    namespace b = regs::bd;
-    auto dim = [](const BdDim& d) { return (d.wrap << b::kWrapShift) | ((d.step - 1) & b::kStepMask); };
-    std::array<uint32_t, regs::kMemBdWords> w{};
-    w[0] = static_cast<uint32_t>(f.address >> 32) & b::kAddrHighMask;
-    w[1] = static_cast<uint32_t>(f.address);
-    w[2] = f.length;
-    w[3] = dim(f.d[0]);
-    w[4] = dim(f.d[1]);
-    w[5] = dim(f.d[2]);
-    w[6] = ((f.d[3].step - 1) & b::kStepMask) | (((f.iterations - 1) & b::kIterWrapMask) << b::kIterWrapShift);
-    w[7] = ((f.iter_step - 1) & b::kStepMask) | (uint32_t{f.next_bd} << b::kNextBdShift) |
-           (f.use_next ? b::kUseNext : 0) | b::kValid;
-    w[8] = (f.acquire ? b::kAcqEnable : 0) | ((static_cast<uint32_t>(f.acq_val) & 0x7F) << 24) |
-           (uint32_t{f.acq_id} << 16) | ((static_cast<uint32_t>(f.rel_val) & 0x7F) << 8) | f.rel_id;
-    return w;
-}
-
 inline const regs::TileMap& tile_map(TileKind k)
 {
     return k == TileKind::core ? regs::kCoreMap : k == TileKind::mem ? regs::kMemMap : regs::kShimMap;
+}
+
+// A BD in the AIE4 layout of tile kind `k` (register_map.hpp). `error` names a field the
+// layout cannot express (e.g. shim lock fields, whose bit positions are unknown).
+struct EncodedBd {
+    std::array<uint32_t, regs::kMemBdWords> words{};
+    unsigned count = 0;
+    std::string error;
+    [[nodiscard]] std::span<const uint32_t> span() const { return {words.data(), count}; }
+};
+
+inline EncodedBd encode_bd(TileKind k, const BdFields& f)
+{
+    using regs::BdField;
+    const auto& map = tile_map(k);
+    EncodedBd e;
+    e.count = map.bd_words;
+    std::span<uint32_t> w(e.words.data(), e.count);
+    auto put = [&](BdField id, uint64_t v, const char* what) {
+        const regs::Field* fd = regs::find_field(map.bd_fields, id);
+        if (!fd || v > regs::field_mask(*fd)) {
+            if (e.error.empty())
+                e.error = fmt::format("{} = {} cannot be expressed in the {} BD layout", what, v,
+                                      k == TileKind::shim ? "shim" : k == TileKind::mem ? "memory-tile" : "compute-tile");
+            return;
+        }
+        regs::set_field(w, *fd, static_cast<uint32_t>(v));
+    };
+    auto put_if = [&](BdField id, uint64_t v, uint64_t dflt, const char* what) {
+        if (v != dflt)
+            put(id, v, what);
+    };
+    if (k == TileKind::shim) {
+        put(BdField::base_address, f.address & 0xFFFFFFFFu, "address");
+        put(BdField::address_high, f.address >> 32, "address");
+    } else {
+        if (f.address % 4 != 0 && e.error.empty())
+            e.error = fmt::format("address {:#x} is not word aligned", f.address);
+        put(BdField::base_address, f.address / 4, "address");
+        if (k == TileKind::mem)
+            put(BdField::local_tile, 1, "local tile");
+    }
+    put(BdField::length, f.length, "length");
+    put_if(BdField::d0_wrap, f.d[0].wrap, 0, "D0 wrap");
+    put_if(BdField::d1_wrap, f.d[1].wrap, 0, "D1 wrap");
+    put_if(BdField::d2_wrap, f.d[2].wrap, 0, "D2 wrap");
+    if (f.d[0].step != 1 && e.error.empty())
+        e.error = "D0 step is fixed at 1";
+    put(BdField::d1_step, f.d[1].step, "D1 step");
+    put(BdField::d2_step, f.d[2].step, "D2 step");
+    if (regs::find_field(map.bd_fields, BdField::d3_step))
+        put(BdField::d3_step, f.d[3].step, "D3 step");
+    else if (f.d[3].step != 1 && f.d[2].wrap != 0 && e.error.empty())
+        e.error = "D3 step: this tile has 3 dimensions";
+    put_if(BdField::iter_wrap, f.iterations - 1, 0, "iteration wrap");
+    put(BdField::iter_step, f.iter_step, "iteration step");
+    put_if(BdField::use_next, f.use_next ? 1 : 0, 0, "use next BD");
+    put_if(BdField::next_bd, f.next_bd, 0, "next BD");
+    const uint32_t lock_base = k == TileKind::mem ? regs::kMemLocalLockFirst : 0;
+    if (f.acquire) {
+        put(BdField::acq_enable, 1, "lock acquire enable");
+        put(BdField::acq_id, f.acq_id + lock_base, "lock acquire id");
+        put_if(BdField::acq_value, static_cast<uint32_t>(f.acq_val) & 0x7F, 0, "lock acquire value");
+    }
+    if (f.rel_val != 0) {
+        put(BdField::rel_id, f.rel_id + lock_base, "lock release id");
+        put(BdField::rel_value, static_cast<uint32_t>(f.rel_val) & 0x7F, "lock release value");
+    }
+    return e;
 }
 
 // The DMA block (memory tile: half) that drives a tile-wide channel.
@@ -84,12 +139,24 @@ public:
                                                                                  : TileKind::core;
     }
     // BD `bd` of the DMA block that serves (dir, channel).
+    // Throws std::invalid_argument if the layout cannot express `f` (a caller's bug).
     void write_bd(uint16_t col, uint16_t row, Direction dir, unsigned channel, unsigned bd, const BdFields& f)
     {
-        const auto& blk = dma_block_of(kind(row), dir, channel);
-        const auto words = encode_bd(f);
-        const unsigned n = tile_map(kind(row)).bd_words;
-        a_.block_write(a_.tile_address(col, row, blk.bd_base + bd * regs::kBdStride), std::span(words.data(), n));
+        const EncodedBd e = encode_bd(kind(row), f);
+        if (!e.error.empty())
+            throw std::invalid_argument("write_bd: " + e.error);
+        a_.block_write(bd_address(col, row, dir, channel, bd), e.span());
+    }
+    // AXI address of BD `bd` as channel (dir, channel) names it (memory tile: in its group).
+    uint64_t bd_address(uint16_t col, uint16_t row, Direction dir, unsigned channel, unsigned bd) const
+    {
+        const TileKind k = kind(row);
+        const auto& blk = dma_block_of(k, dir, channel);
+        const bool s = dir == Direction::s2mm;
+        const unsigned local = channel - (s ? blk.s2mm_first : blk.mm2s_first);
+        const uint32_t stride = tile_map(k).bd_stride;
+        const unsigned slot = regs::bd_group(blk, s, local) * blk.bd_count + bd;
+        return a_.tile_address(col, row, blk.bd_base + slot * stride);
     }
     uint64_t queue_address(uint16_t col, uint16_t row, Direction dir, unsigned channel) const
     {
@@ -107,6 +174,7 @@ public:
         const unsigned first = s ? blk.s2mm_first : blk.mm2s_first;
         return a_.tile_address(col, row, base + 4 * (channel - first));
     }
+    // `repeat` extra runs (the REPEAT_COUNT field stores repeats - 1).
     void push_task(uint16_t col, uint16_t row, Direction dir, unsigned channel, unsigned start_bd,
                    unsigned repeat = 0, bool token = true)
     {

@@ -183,7 +183,7 @@ TEST_CASE("BD locks: an S2MM waits for its lock until software releases it")
 TEST_CASE("lock request registers: acquire_ge, acquire_equal and release by read")
 {
     Fixture f;
-    const uint64_t req = f.array.tile_address(0, kCore, regs::kCoreMap.lock_request);
+    const uint64_t req = f.array.tile_address(0, kCore, regs::kCoreMap.dma[0].lock_request);
     auto request = [&](unsigned id, bool acq, int v) {
         return f.array.read32(req + id * regs::kLockRequestIdStride + (acq ? regs::kLockRequestAcquire : 0) +
                               ((static_cast<uint32_t>(v) & 0x7F) << 2));
@@ -250,13 +250,13 @@ TEST_CASE("bad routes, bad BDs and queue overflow are reported")
         CHECK(f.array.errors()[0].kind == ErrorKind::bad_route);
         CHECK(f.array.errors()[0].message.find("leaves the array") != std::string::npos);
     }
-    SECTION("4D BD on a 3D compute tile")
+    SECTION("4D BD on a 3D compute tile: the compute-tile layout has no D2 wrap")
     {
-        f.prog.write_bd(0, kCore, Direction::s2mm, 0, 0, BdFields{.length = 8, .d = {{2, 1}, {2, 2}, {2, 4}}});
-        f.prog.push_task(0, kCore, Direction::s2mm, 0, 0);
-        f.array.run_until_idle(1000);
-        REQUIRE(f.array.errors().size() == 1);
-        CHECK(f.array.errors()[0].kind == ErrorKind::bad_bd);
+        const auto e = encode_bd(TileKind::core, BdFields{.length = 8, .d = {{2, 1}, {2, 2}, {2, 4}}});
+        CHECK(e.error.find("D2 wrap") != std::string::npos);
+        CHECK_THROWS_AS(f.prog.write_bd(0, kCore, Direction::s2mm, 0, 0,
+                                        BdFields{.length = 8, .d = {{2, 1}, {2, 2}, {2, 4}}}),
+                        std::invalid_argument);
     }
     SECTION("invalid BD and queue overflow")
     {

@@ -50,10 +50,10 @@ std::vector<uint32_t> copy_program(Array& a, uint32_t major)
     const unsigned m_s2mm0 = *port_number(master_groups(TileKind::mem), Port{PortType::dma, 0});
     write(a.tile_address(0, 0, shim.ss_master + 4 * m_north0), regs::ss::kEnable | s_mm2s0);
     write(a.tile_address(0, 1, mem.ss_master + 4 * m_s2mm0), regs::ss::kEnable | s_south0);
-    const auto shim_bd = encode_bd(BdFields{.address = 0, .length = 8});
-    const auto mem_bd = encode_bd(BdFields{.address = 0x3000, .length = 8});
-    block(a.tile_address(0, 0, shim.dma[0].bd_base), shim_bd, regs::kShimBdWords);
-    block(a.tile_address(0, 1, mem.dma[0].bd_base), mem_bd, regs::kMemBdWords);
+    const auto shim_bd = encode_bd(TileKind::shim, BdFields{.address = 0, .length = 8});
+    const auto mem_bd = encode_bd(TileKind::mem, BdFields{.address = 0x3000, .length = 8});
+    block(a.tile_address(0, 0, shim.dma[0].bd_base), shim_bd.span(), regs::kShimBdWords);
+    block(a.tile_address(0, 1, mem.dma[0].bd_base), mem_bd.span(), regs::kMemBdWords);
     // patch the shim BD's address (word 1) with buffer 1 + 16
     const uint32_t bd_w1 = static_cast<uint32_t>(a.tile_address(0, 0, shim.dma[0].bd_base + 4));
     if (major == 0)

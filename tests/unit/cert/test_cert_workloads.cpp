@@ -262,6 +262,12 @@ TEST_CASE("cert: executor errors complete ERROR with the code, others keep runni
         want_state = umq::uc_error(0, umq::kErrPacketTimeout);
         want_error = "deadlock";
     }
+    SECTION("a compute tile waiting for a core program that is not loaded")
+    {
+        rig.submit(c, rig.install(c, load_file("cert/no_core.uc0.bin")), 0);
+        want_state = umq::uc_error(0, umq::kErrPacketTimeout);
+        want_error = "core program not loaded for tile (0,2)";
+    }
     SECTION("a shim DMA to an address outside guest memory")
     {
         submit_copy(rig, c, 0, copy_input(), kGuestBase + kGuestSize);
