@@ -158,6 +158,9 @@ private:
         fw::cert::CertConfig c;
         c.umq_mirror = o.umq_mirror;
         c.history_size = 16384;   // the demo and the tests read per-job cycles back
+        c.function_shares.push_back(1);   // the PF
+        for (unsigned share : o.vf_shares)
+            c.function_shares.push_back(share);
         c.partition_columns = [this](const fw::HwContext& ctx) -> std::optional<fw::cert::ColumnRange> {
             if (ctx.fn == npu3::kPf)
                 return std::nullopt;

@@ -22,12 +22,27 @@ namespace {
 constexpr unsigned kMaxVfs = 7;        // VFs at functions 1..7 without ARI (interface doc §1.6)
 constexpr unsigned kColumnsPerVf = 3;  // amdxdna aie4_pci.c AIE4_TOTAL_COLUMN
 constexpr unsigned kMaxColumns = 64;
+constexpr unsigned kMaxShare = 64;     // [ours] packets a VF may start per CERT turn
 
 unsigned parse_unsigned(std::string_view what, std::string_view text, unsigned lo, unsigned hi) {
     auto v = parse_number<unsigned>(text);
     if (!v || *v < lo || *v > hi)
         throw std::invalid_argument(fmt::format("{} must be a number from {} to {}, not '{}'", what, lo, hi, text));
     return *v;
+}
+
+// "2,1,1": one share per VF, VF0 first.
+std::vector<unsigned> parse_shares(std::string_view what, std::string_view text) {
+    std::vector<unsigned> out;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        const size_t comma = std::min(text.find(',', pos), text.size());
+        out.push_back(parse_unsigned(what, text.substr(pos, comma - pos), 1, kMaxShare));
+        pos = comma + 1;
+    }
+    if (out.size() > kMaxVfs)
+        throw std::invalid_argument(fmt::format("{} lists {} shares; there are at most {} VFs", what, out.size(), kMaxVfs));
+    return out;
 }
 
 void check(const Options& o) {
@@ -66,6 +81,8 @@ std::string usage_text() {
         "  --no-umq-mirror    do not bridge XRT 2.25's 128-byte queue header for the 7.3.4\n"
         "                     kernel (shows the WAIT_CMD mismatch; docs/user-guide.md)\n"
         "  --array-trace FILE write a Perfetto/Chrome trace of array activity on exit\n"
+        "  --vf-share LIST    CERT's per-VF share, VF0 first, e.g. 2,1 (default 1 each): packets\n"
+        "                     a VF may start per CERT turn (docs/architecture.md)\n"
         "  --revision R       TEST KNOB: report revision R instead of 0x10 (the driver refuses it)\n"
         "  --version, --help\n",
         kMaxVfs, kColumnsPerVf);
@@ -118,6 +135,9 @@ Options parse_options(int argc, const char* const* argv, bool& help, bool& versi
         } else if (a == "--array-trace") {
             o.array_trace = value(i, a);
             seen.emplace_back("array_trace");
+        } else if (a == "--vf-share") {
+            o.vf_shares = parse_shares("--vf-share", value(i, a));
+            seen.emplace_back("vf_shares");
         } else {
             throw std::invalid_argument(fmt::format("unknown option '{}' (see --help)", a));
         }
@@ -183,6 +203,12 @@ void apply_config_text(Options& o, const std::string& text, const std::string& o
         } else if (key == "array_trace") {
             if (!v.is_string()) throw bad(key, "a string");
             o.array_trace = std::string(v.as_string());
+        } else if (key == "vf_shares") {
+            if (!v.is_array() || v.as_array().size() > kMaxVfs)
+                throw bad(key, fmt::format("an array of at most {} integers", kMaxVfs).c_str());
+            o.vf_shares.clear();
+            for (const auto& e : v.as_array())
+                o.vf_shares.push_back(number(key, e, 1, kMaxShare));
         } else {
             throw std::invalid_argument(fmt::format("{}: unknown key \"{}\"", origin, key));
         }

@@ -20,6 +20,7 @@ struct Options {
     bool trap_all = false;            // no mmap-able BAR areas: every access traps (full traces)
     bool umq_mirror = true;           // bridge XRT 2.25's queue header for the 7.3.4 kernel
     std::string array_trace;          // Perfetto trace file of array activity ("" = off)
+    std::vector<unsigned> vf_shares;  // CERT packets per turn, VF0 first (unlisted VFs: 1)
     std::string config_file;
 };
 

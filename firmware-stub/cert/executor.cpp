@@ -85,21 +85,20 @@ struct Uc {
     std::array<LocalBarrier, kLocalBarriers> barriers{};
 };
 
+} // namespace
+
 class Runner {
 public:
-    Runner(const ExecEnv& env, std::span<const UcProgram> programs) : env_(env), array_(env.array)
+    Runner(const ExecEnv& env, std::span<const UcProgram> programs) : env_(env), array_(env_.array)
     {
         for (const UcProgram& p : programs) {
             Uc u;
             u.program = p;
             ucs_.push_back(std::move(u));
         }
-    }
-
-    ExecResult run()
-    {
         result_.start_cycle = now();
-        const sim::Cycle deadline = result_.start_cycle + env_.limits.max_cycles;
+        deadline_ = env_.limits.max_cycles > sim::kNever - result_.start_cycle ? sim::kNever
+                                                                                : result_.start_cycle + env_.limits.max_cycles;
         errors_seen_ = array_.errors().size();
         const auto& geo = array_.geometry();
         if (ucs_.empty()) {
@@ -110,7 +109,16 @@ public:
         }
         for (Uc& u : ucs_)
             u.time = now();
+        if (failed())
+            finish();
+    }
 
+    // What is due at now(): UC-DMA completions, ready operations (repeatedly, while any makes
+    // progress at this cycle), new array errors.
+    void step()
+    {
+        if (done_)
+            return;
         while (!failed()) {
             apply_due_dmas();
             bool progress = false;
@@ -118,44 +126,56 @@ public:
                 while (!failed() && !u.finished && u.time <= now() && step(u))
                     progress = true;
             check_array_errors();
-            if (failed() || all_finished())
+            if (failed() || all_finished() || !progress)
                 break;
-            if (progress)
-                continue;
-            sim::Cycle next = array_.events().next_time();
-            for (const Uc& u : ucs_) {
-                if (!u.finished && u.time > now())
-                    next = std::min(next, u.time);
-                if (u.dma_applied < u.dmas.size())
-                    next = std::min(next, u.dmas[u.dma_applied].done);
-            }
-            if (next == sim::kNever) {
-                fail_command(umq::kErrPacketTimeout, "deadlock, nothing left that could wake: " + describe_waits());
-                break;
-            }
-            if (next > deadline) {
-                if (deadline > now())
-                    array_.run_for(deadline - now());
-                fail_command(umq::kErrPacketTimeout,
-                             fmt::format("not done after {} cycles: {}", env_.limits.max_cycles, describe_waits()));
-                break;
-            }
-            array_.run_for(next - now());
         }
-        if (!failed()) {
-            // The last operations' own time.
-            sim::Cycle last = now();
-            for (const Uc& u : ucs_)
-                last = std::max(last, u.time);
-            if (last > now())
-                array_.run_for(last - now());
-            check_array_errors();
+        if (failed()) {
+            finish();
+        } else if (all_finished() && last_time() <= now()) {
+            check_array_errors();   // the last operations' own time has passed
+            if (!failed())
+                result_.state = umq::kStateCompleted;
+            finish();
         }
-        if (!failed())
-            result_.state = umq::kStateCompleted;
-        result_.end_cycle = now();
-        return std::move(result_);
     }
+
+    [[nodiscard]] bool done() const { return done_; }
+    [[nodiscard]] sim::Cycle deadline() const { return deadline_; }
+
+    [[nodiscard]] sim::Cycle wake() const
+    {
+        if (done_)
+            return sim::kNever;
+        if (all_finished())
+            return last_time();
+        sim::Cycle next = sim::kNever;
+        for (const Uc& u : ucs_) {
+            if (!u.finished && u.time > now())
+                next = std::min(next, u.time);
+            if (u.dma_applied < u.dmas.size())
+                next = std::min(next, u.dmas[u.dma_applied].done);
+        }
+        return next;
+    }
+
+    void fail_deadlock()
+    {
+        fail_command(umq::kErrPacketTimeout, "deadlock, nothing left that could wake: " + describe_waits());
+        finish();
+    }
+    void fail_timeout()
+    {
+        fail_command(umq::kErrPacketTimeout,
+                     fmt::format("not done after {} cycles: {}", env_.limits.max_cycles, describe_waits()));
+        finish();
+    }
+    void fail_internal(const std::string& why)
+    {
+        fail_command(umq::kErrArrayFault, "internal error: " + why);
+        finish();
+    }
+
+    ExecResult take_result() { return std::move(result_); }
 
 private:
     [[nodiscard]] sim::Cycle now() const { return array_.now(); }
@@ -163,6 +183,21 @@ private:
     [[nodiscard]] bool all_finished() const
     {
         return std::all_of(ucs_.begin(), ucs_.end(), [](const Uc& u) { return u.finished; });
+    }
+    // When the last operation's own time ends.
+    [[nodiscard]] sim::Cycle last_time() const
+    {
+        sim::Cycle last = now();
+        for (const Uc& u : ucs_)
+            last = std::max(last, u.time);
+        return last;
+    }
+    void finish()
+    {
+        if (done_)
+            return;
+        done_ = true;
+        result_.end_cycle = now();
     }
 
     void fail(unsigned uc, uint32_t code, std::string message)
@@ -750,20 +785,78 @@ private:
         return out;
     }
 
-    const ExecEnv& env_;
+    ExecEnv env_;
     aie::Array& array_;
     std::vector<Uc> ucs_;
     std::map<unsigned, RemoteBarrier> remote_;
     ExecResult result_;
     size_t errors_seen_ = 0;
+    sim::Cycle deadline_ = 0;
+    bool done_ = false;
 };
 
-} // namespace
+Execution::Execution(const ExecEnv& env, std::span<const UcProgram> programs)
+    : runner_(std::make_unique<Runner>(env, programs))
+{
+}
+Execution::~Execution() = default;
+void Execution::step() { runner_->step(); }
+bool Execution::done() const { return runner_->done(); }
+sim::Cycle Execution::wake() const { return runner_->wake(); }
+sim::Cycle Execution::deadline() const { return runner_->deadline(); }
+void Execution::fail_deadlock() { runner_->fail_deadlock(); }
+void Execution::fail_timeout() { runner_->fail_timeout(); }
+void Execution::fail_internal(const std::string& why) { runner_->fail_internal(why); }
+ExecResult Execution::take_result() { return runner_->take_result(); }
+
+bool advance(aie::Array& array, std::span<Execution* const> running, const AdvanceBudget& budget)
+{
+    const sim::Cycle start = array.now();
+    const uint64_t fired = array.events().fired();
+    std::vector<sim::Cycle> own;
+    for (;;) {
+        bool any_done = false;
+        for (Execution* e : running) {
+            e->step();
+            any_done = any_done || e->done();
+        }
+        if (any_done)
+            return true;   // the caller retires it and may start the queue's next packet at this cycle
+        if (array.now() - start >= budget.cycles || array.events().fired() - fired >= budget.events)
+            return false;
+        // Each execution's next cycle is what it would be alone: its own wake-up or the next
+        // array event. One running past its deadline before then times out there, as alone.
+        const sim::Cycle event = array.events().next_time();
+        sim::Cycle target = sim::kNever;
+        own.assign(running.size(), sim::kNever);
+        for (size_t i = 0; i < running.size(); ++i) {
+            Execution* e = running[i];
+            if (e->done())
+                continue;
+            own[i] = std::min(event, e->wake());
+            if (own[i] == sim::kNever) {
+                e->fail_deadlock();
+                continue;
+            }
+            target = std::min(target, own[i] > e->deadline() ? std::max(e->deadline(), array.now()) : own[i]);
+        }
+        if (target == sim::kNever)
+            continue;   // every remaining one just failed
+        if (target > array.now())
+            array.run_for(target - array.now());
+        for (size_t i = 0; i < running.size(); ++i)
+            if (!running[i]->done() && own[i] > running[i]->deadline() && array.now() >= running[i]->deadline())
+                running[i]->fail_timeout();
+    }
+}
 
 ExecResult execute(const ExecEnv& env, std::span<const UcProgram> programs)
 {
-    Runner runner(env, programs);
-    return runner.run();
+    Execution e(env, programs);
+    Execution* one = &e;
+    while (!advance(env.array, std::span<Execution* const>(&one, 1), AdvanceBudget{})) {
+    }
+    return e.take_result();
 }
 
 } // namespace aie4emu::fw::cert
