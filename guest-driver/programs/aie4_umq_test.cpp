@@ -87,7 +87,7 @@ int usage(const char* error)
         std::fprintf(stderr, "aie4-umq-test: %s\n", error);
     std::fprintf(stderr,
                  "usage: aie4-umq-test [options]\n%s"
-                 "  --workload NAME     empty (default) | copy | gemm\n"
+                 "  --workload NAME     empty (default) | copy | gemm | gemm-long (gemm 256 times in one command)\n"
                  "  --count N           commands to submit in total (default 100)\n"
                  "  --depth D           outstanding commands per context, 1..32 (default 1)\n"
                  "  --contexts K        hardware contexts in this process (default 1)\n"
@@ -139,7 +139,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o)
             o.cols = static_cast<std::uint32_t>(*num);
         } else if (arg == "--layout" && parse_queue_layout(v)) {
             o.layout = *parse_queue_layout(v);
-        } else if (arg == "--workload" && (v == "empty" || v == "copy" || v == "gemm")) {
+        } else if (arg == "--workload" && (v == "empty" || v == "copy" || v == "gemm" || v == "gemm-long")) {
             o.workload = v;
         } else if (arg == "--wait" && (v == "ioctl" || v == "poll")) {
             o.wait = v == "ioctl" ? WaitMode::ioctl : WaitMode::poll;
@@ -252,7 +252,8 @@ std::optional<int> prepare_workload(const Options& o, WorkloadData& w)
     }
     // gemm: C = A x B, 64 x 64 x 64, int8 inputs, int32 output, all row-major. The inputs are
     // pseudo-random and the expected C is computed here, independently of the device.
-    auto elf = load_elf(o.ctrlcode_path, "gemm.elf", error);
+    // gemm-long: the same pipeline run 256 times on the same buffers, so the same C.
+    auto elf = load_elf(o.ctrlcode_path, o.workload == "gemm-long" ? "gemm-long.elf" : "gemm.elf", error);
     if (!elf) {
         std::fprintf(stderr, "aie4-umq-test: control code: %s\n", error.c_str());
         return exit_usage;

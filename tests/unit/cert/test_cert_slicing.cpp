@@ -171,3 +171,38 @@ TEST_CASE("cert slicing: destroying a context mid-command completes it ABORT and
     CHECK(rig.completion(b, 0) == umq::kStateCompleted);
     CHECK(gemm_result(rig, b) == load_file("ctrlcode/gemm.expected.bin"));
 }
+
+TEST_CASE("cert slicing: gemm-long (256 pipeline passes in one command) while another VF runs empties", "[cert]")
+{
+    Rig rig;
+    auto a = rig.make_context(1, 1, 0);
+    auto b = rig.make_context(2, 1, 0);
+    const uint64_t pa = a.region.arg(0), pb = a.region.arg(1), pc = a.region.arg(2);
+    rig.mem(1).put(pa, load_file("ctrlcode/gemm.in0.bin"));
+    rig.mem(1).put(pb, load_file("ctrlcode/gemm.in1.bin"));
+    rig.mem(1).put(pc, std::vector<uint8_t>(64 * 64 * 4, 0xEE));
+    rig.submit(a, rig.install(a, load_program("ctrlcode/gemm-long", {pa, pb, pc})), 0);
+    rig.ring(a);
+    const uint64_t empty = rig.install(b, load_file("ctrlcode/empty.uc0.bin"));
+    REQUIRE(rig.dev.run_one());
+    unsigned done = 0;
+    // B keeps one empty command in flight; each completes within a few turns while A runs.
+    for (unsigned i = 0; i < 20; ++i) {
+        rig.submit(b, empty, i);
+        rig.ring(b);
+        size_t turns = 0;
+        while (rig.completion(b, i) != umq::kStateCompleted && rig.dev.run_one())
+            ++turns;
+        CHECK(turns <= 2);
+        done += rig.completion(b, i) == umq::kStateCompleted;
+    }
+    CHECK(done == 20);
+    CHECK(rig.completion(a, 0) == kStartDpuHeader);   // A still running
+    rig.dev.drain();
+    const auto* g = find_record(rig, 1, 0);
+    REQUIRE(g != nullptr);
+    INFO(g->error);
+    CHECK(rig.completion(a, 0) == umq::kStateCompleted);
+    CHECK(gemm_result(rig, a) == load_file("ctrlcode/gemm.expected.bin"));
+    CHECK(g->cycles() > 100 * 11'000);
+}
