@@ -18,6 +18,7 @@
 #include "hw/aie/array.hpp"
 #include "hw/npu3/device.hpp"
 #include "hw/pcie/log.hpp"
+#include "hw/sim/internal_error.hpp"
 #include "hw/sim/log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -398,19 +399,20 @@ int run(const Options& opts) {
 
     fmt::print("aie4emu: ready (socket dir {})\n", opts.socket_dir);
     std::fflush(stdout);
-    // A handler that throws (a bug: guest input is validated, not thrown about) must not take
-    // the whole NPU down with every other function's guest: log it and keep serving.
-    for (;;) {
-        try {
-            io.run();
-            break;
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "aie4emu: internal error in a handler, continuing: {}\n", e.what());
-        }
+    // Guest-reachable handlers catch what they throw and fail what it concerns (a vfio-user
+    // request, a CERT command or context, a function's mailbox; hw/sim/internal_error.hpp).
+    // What still arrives here has no owner to fail: report it (strict mode aborts) and stop
+    // the emulator rather than serve every guest from state nobody can vouch for.
+    int status = 0;
+    try {
+        io.run();
+    } catch (...) {
+        sim::report_internal_error("an aie4emu event handler", std::current_exception());
+        status = 3;
     }
     emulator.shutdown();
     fs::remove(pidfile, ec);
-    return 0;
+    return status;
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include "hw/aie/host_memory.hpp"
 #include "hw/npu3/firmware_port.hpp"
 #include "hw/pcie/function.hpp"
+#include "hw/sim/internal_error.hpp"
 #include "hw/sim/log.hpp"
 
 namespace aie4emu::fw::cert {
@@ -328,7 +329,18 @@ void Cert::admit_waiting()
                     break;
                 if (q->failed || q->running || !q->pending || columns_busy(*q))
                     continue;
-                if (admit(*q)) {
+                bool took = false;
+                try {
+                    took = admit(*q);
+                } catch (...) {
+                    // Half-read queue state: the context fails (its other packets are not run).
+                    const std::string what(sim::exception_message(std::current_exception()));
+                    sim::report_internal_error(fmt::format("CERT reading a queue of {}", q->name), what);
+                    q->running.reset();
+                    fail_queue(*q, "internal error: " + what);
+                    continue;
+                }
+                if (took) {
                     --budget;
                     progress = true;
                     last_served_[fn] = q->serial;
@@ -363,10 +375,29 @@ void Cert::advance_running()
     aie::Array& array = device_->array();
     const AdvanceBudget budget{config_.slice_cycles, config_.slice_events};
     counters_.add("cert.slices");
-    advance(array, execs, budget);
-    for (Queue* q : qs)
-        if (q->running->exec.done())
+    try {
+        advance(array, execs, budget);
+    } catch (...) {
+        // Thrown while the array's events ran: it cannot be told whose event it was, so every
+        // command executing now fails and their partitions are reset.
+        const std::string what(sim::exception_message(std::current_exception()));
+        sim::report_internal_error("CERT advancing the array", what);
+        for (Execution* e : execs)
+            if (!e->done())
+                e->fail_internal(what);
+    }
+    for (Queue* q : qs) {
+        if (!q->running->exec.done())
+            continue;
+        try {
             finish_execution(*q);
+        } catch (...) {
+            const std::string what(sim::exception_message(std::current_exception()));
+            sim::report_internal_error(fmt::format("CERT completing a command of {}", q->name), what);
+            q->running.reset();
+            fail_queue(*q, "internal error: " + what);
+        }
+    }
 }
 
 void Cert::fail_queue(Queue& q, std::string why)
@@ -652,6 +683,7 @@ void Cert::on_context_destroyed(const HwContext& context)
             try {
                 t = device_->array().now();
             } catch (const std::exception&) {
+                // A device without an array (device.hpp: unit tests): the records carry cycle 0.
             }
             for (uint64_t n = c; n < h->write_index; ++n) {
                 const uint64_t slot_addr = h->data_address + uint64_t{umq::kSlotBytes} * (n & (h->capacity - 1));
@@ -692,6 +724,7 @@ void Cert::on_context_destroyed(const HwContext& context)
                 array.reset_columns(cols.start, cols.count);
             }
         } catch (const std::exception&) {
+            // A device without an array (device.hpp: unit tests): no columns to release.
         }
     }
     AIE4_LOG(cert, fn_name(fn), 0, "context {} destroyed", context.id);

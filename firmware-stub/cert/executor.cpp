@@ -14,6 +14,7 @@
 #include "hw/aie/geometry.hpp"
 #include "hw/aie/register_map.hpp"
 #include "hw/pcie/function.hpp"
+#include "hw/sim/internal_error.hpp"
 
 namespace aie4emu::fw::cert {
 namespace {
@@ -119,6 +120,20 @@ public:
     {
         if (done_)
             return;
+        try {
+            step_now();
+        } catch (...) {
+            // A bug or resource exhaustion in the array model or here, while this command's
+            // operation ran: the command fails and its partition is reset (touched_array).
+            const std::string what(sim::exception_message(std::current_exception()));
+            sim::report_internal_error(fmt::format("CERT executing a command of {}", env_.log_name), what);
+            result_.touched_array = true;
+            fail_internal(what);
+        }
+    }
+
+    void step_now()
+    {
         while (!failed()) {
             apply_due_dmas();
             bool progress = false;
@@ -171,6 +186,7 @@ public:
     }
     void fail_internal(const std::string& why)
     {
+        result_.touched_array = true;   // the partition's state is suspect: reset it
         fail_command(umq::kErrArrayFault, "internal error: " + why);
         finish();
     }

@@ -40,7 +40,7 @@ guest programs, the unit tests and benchmarks into build/ (meson + ninja).
 EOF
             return 0;;
         --asan) setup_host_if_needed
-                meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false \
+                meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dabort_on_internal_error=true \
                     -Dguest_programs=false -Dbench=false
                 return 0;;
         "") ;;

@@ -187,7 +187,7 @@ EOF
     meson_build "$AIE4_BUILD"
     local dir=$AIE4_BUILD
     if [ "$asan" = 1 ] && [ "$only" != guest ]; then
-        meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dguest_programs=false -Dbench=false
+        meson_build "$AIE4_BUILD_ASAN" -Db_sanitize=address,undefined -Db_lundef=false -Dabort_on_internal_error=true -Dguest_programs=false -Dbench=false
         dir=$AIE4_BUILD_ASAN
         export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     fi

@@ -3,6 +3,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "cert_rig.hpp"
+#include "hw/sim/internal_error.hpp"
 
 using namespace certtest;
 using aie4emu::fw::cert::CertConfig;
@@ -205,4 +206,39 @@ TEST_CASE("cert slicing: gemm-long (256 pipeline passes in one command) while an
     CHECK(rig.completion(a, 0) == umq::kStateCompleted);
     CHECK(gemm_result(rig, a) == load_file("ctrlcode/gemm.expected.bin"));
     CHECK(g->cycles() > 100 * 11'000);
+}
+
+TEST_CASE("cert: an exception in the array while a command runs fails that command, not the emulator",
+          "[cert]")
+{
+    const bool was = aie4emu::sim::abort_on_internal_error();
+    aie4emu::sim::set_abort_on_internal_error(false);   // the failure is the point here
+    const uint64_t reported = aie4emu::sim::internal_error_count();
+    Rig rig;
+    auto a = rig.make_context(1, 1, 0);
+    auto b = rig.make_context(2, 1, 0);
+    submit_gemm(rig, a, 0);
+    rig.ring(a);
+    // A bug stand-in: the task-completion-token observer throws (std::bad_alloc would too).
+    rig.dev.arr.set_tct_callback([](const aie4emu::aie::ChannelId&) { throw std::runtime_error("observer bug"); });
+    rig.dev.drain();
+    CHECK((rig.completion(a, 0) & umq::kStateMask) == umq::kStateError);
+    const auto* rec = find_record(rig, 1, 0);
+    REQUIRE(rec != nullptr);
+    CHECK(rec->error.find("internal error: observer bug") != std::string::npos);
+    CHECK(aie4emu::sim::internal_error_count() == reported + 1);   // logged once
+    CHECK(rig.read_index(a) == 1);                                  // retired, context serving
+
+    // Without the bug, the same context and another VF run correctly (the partition was reset).
+    rig.dev.arr.set_tct_callback(nullptr);
+    submit_gemm(rig, a, 1);
+    rig.ring(a);
+    submit_gemm(rig, b, 0);
+    rig.ring(b);
+    rig.dev.drain();
+    CHECK(rig.completion(a, 1) == umq::kStateCompleted);
+    CHECK(rig.completion(b, 0) == umq::kStateCompleted);
+    CHECK(gemm_result(rig, a) == load_file("ctrlcode/gemm.expected.bin"));
+    CHECK(gemm_result(rig, b) == load_file("ctrlcode/gemm.expected.bin"));
+    aie4emu::sim::set_abort_on_internal_error(was);
 }
