@@ -162,6 +162,7 @@ private:
         c.function_shares.push_back(1);   // the PF
         for (unsigned share : o.vf_shares)
             c.function_shares.push_back(share);
+        c.limits.max_host_bytes = size_t{o.vf_memory_limit_mib} << 20;   // every function the same
         c.partition_columns = [this](const fw::HwContext& ctx) -> std::optional<fw::cert::ColumnRange> {
             if (ctx.fn == npu3::kPf)
                 return std::nullopt;

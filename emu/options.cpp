@@ -23,6 +23,7 @@ constexpr unsigned kMaxVfs = 7;        // VFs at functions 1..7 without ARI (int
 constexpr unsigned kColumnsPerVf = 3;  // amdxdna aie4_pci.c AIE4_TOTAL_COLUMN
 constexpr unsigned kMaxColumns = 64;
 constexpr unsigned kMaxShare = 64;     // [ours] packets a VF may start per CERT turn
+constexpr unsigned kMaxVfMemoryMib = 4096;
 
 unsigned parse_unsigned(std::string_view what, std::string_view text, unsigned lo, unsigned hi) {
     auto v = parse_number<unsigned>(text);
@@ -83,6 +84,7 @@ std::string usage_text() {
         "  --array-trace FILE write a Perfetto/Chrome trace of array activity on exit\n"
         "  --vf-share LIST    CERT's per-VF share, VF0 first, e.g. 2,1 (default 1 each): packets\n"
         "                     a VF may start per CERT turn (docs/architecture.md)\n"
+        "  --vf-memory-limit MIB  host memory CERT may hold for one VF's command (default 64)\n"
         "  --revision R       TEST KNOB: report revision R instead of 0x10 (the driver refuses it)\n"
         "  --version, --help\n",
         kMaxVfs, kColumnsPerVf);
@@ -138,6 +140,9 @@ Options parse_options(int argc, const char* const* argv, bool& help, bool& versi
         } else if (a == "--vf-share") {
             o.vf_shares = parse_shares("--vf-share", value(i, a));
             seen.emplace_back("vf_shares");
+        } else if (a == "--vf-memory-limit") {
+            o.vf_memory_limit_mib = parse_unsigned("--vf-memory-limit", value(i, a), 1, kMaxVfMemoryMib);
+            seen.emplace_back("vf_memory_limit_mib");
         } else {
             throw std::invalid_argument(fmt::format("unknown option '{}' (see --help)", a));
         }
@@ -203,6 +208,8 @@ void apply_config_text(Options& o, const std::string& text, const std::string& o
         } else if (key == "array_trace") {
             if (!v.is_string()) throw bad(key, "a string");
             o.array_trace = std::string(v.as_string());
+        } else if (key == "vf_memory_limit_mib") {
+            o.vf_memory_limit_mib = number(key, v, 1, kMaxVfMemoryMib);
         } else if (key == "vf_shares") {
             if (!v.is_array() || v.as_array().size() > kMaxVfs)
                 throw bad(key, fmt::format("an array of at most {} integers", kMaxVfs).c_str());

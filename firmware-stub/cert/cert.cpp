@@ -85,7 +85,9 @@ std::optional<HeaderView> read_header(pcie::DmaSpace& dma, uint64_t hsa, bool br
         return std::nullopt;
     }
     if (h.capacity == 0 || (h.capacity & (h.capacity - 1)) != 0 || h.capacity > umq::kMaxCapacity) {
-        why = fmt::format("queue capacity {} is not a power of two in 1..{}", h.capacity, umq::kMaxCapacity);
+        why = h.capacity > umq::kMaxCapacity
+                  ? fmt::format("cap queue_capacity: queue capacity {} exceeds {} slots", h.capacity, umq::kMaxCapacity)
+                  : fmt::format("queue capacity {} is not a power of two in 1..{}", h.capacity, umq::kMaxCapacity);
         return std::nullopt;
     }
     if (!read_value(dma, hsa + h.layout->write_index_offset, h.write_index) ||
@@ -179,6 +181,13 @@ Cert::Cert(CertConfig config) : config_(std::move(config))
 {
     config_.slice_cycles = std::max<sim::Cycle>(1, config_.slice_cycles);
     config_.slice_events = std::max<uint64_t>(1, config_.slice_events);
+}
+
+size_t Cert::host_memory_limit(npu3::FunctionIndex fn) const
+{
+    return fn < config_.function_host_memory.size() && config_.function_host_memory[fn] != 0
+               ? config_.function_host_memory[fn]
+               : config_.limits.max_host_bytes;
 }
 
 unsigned Cert::share(npu3::FunctionIndex fn) const
@@ -499,7 +508,10 @@ bool Cert::admit(Queue& q)
         }
     } else {
         const unsigned entries = p.count / umq::kIndirectEntryBytes;
-        if (p.count == 0 || p.count % umq::kIndirectEntryBytes != 0 || entries > umq::kMaxIndirectEntries) {
+        if (entries > umq::kMaxIndirectEntries) {
+            state = invalid(fmt::format("cap indirect_entries: indirect EXEC_BUF with {} entries (at most {})", entries,
+                                        umq::kMaxIndirectEntries));
+        } else if (p.count == 0 || p.count % umq::kIndirectEntryBytes != 0) {
             state = invalid(fmt::format("indirect EXEC_BUF with count {}", p.count));
         } else {
             for (unsigned i = 0; i < entries && state == 0; ++i) {
@@ -541,7 +553,9 @@ bool Cert::admit(Queue& q)
             switch_context(*array, q);
             array->attach_host_memory(q.columns.start, q.columns.count, &host_memory(q.fn));
         }
-        const ExecEnv env{*array, dma, q.columns, config_.costs, config_.limits, args_len, q.name};
+        ExecLimits limits = config_.limits;
+        limits.max_host_bytes = host_memory_limit(q.fn);
+        const ExecEnv env{*array, dma, q.columns, config_.costs, limits, args_len, q.name};
         q.running = std::make_unique<Running>(env, programs);
         q.running->rec = std::move(rec);
         q.running->completion = p.completion;

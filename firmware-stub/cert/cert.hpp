@@ -76,6 +76,9 @@ struct CertConfig {
     // functions not listed get default_share. Equal by default.
     std::vector<unsigned> function_shares;
     unsigned default_share = 1;
+    // Ceiling on the host memory a function's command may make CERT hold (cap host_memory), by
+    // function index; 0 or unlisted: limits.max_host_bytes.
+    std::vector<size_t> function_host_memory;
     bool reset_partition_on_error = true;     // reset the partition's columns after a failed command
     bool fail_context_on_packet_error = false;
     size_t history_size = 1024;               // CommandRecords kept
@@ -149,6 +152,7 @@ private:
     void advance_running();
     [[nodiscard]] bool columns_busy(const Queue& q) const;
     [[nodiscard]] unsigned share(npu3::FunctionIndex fn) const;
+    [[nodiscard]] size_t host_memory_limit(npu3::FunctionIndex fn) const;
     bool admit(Queue& q);
     void finish_execution(Queue& q);
     void retire(Queue& q, CommandRecord rec, uint32_t state, uint64_t completion, bool chain, bool more);

@@ -41,6 +41,7 @@ enum class Step : uint8_t { executed, blocked, yielded, ended };
 
 struct UcDma {
     sim::Cycle done = 0;
+    size_t held_bytes = 0;       // data bytes in `transfers`
     std::vector<std::pair<uint64_t, std::vector<uint32_t>>> transfers;   // absolute address, words
     bool applied = false;
 };
@@ -82,6 +83,7 @@ struct Uc {
     sim::Cycle time = 0;
     sim::Cycle dma_free = 0;
     std::vector<UcDma> dmas;         // handle h is dmas[h - 1]
+    size_t held_page_bytes = 0;      // host bytes counted for the loaded page
     size_t dma_applied = 0;          // dmas[0..dma_applied) are done
     std::array<LocalBarrier, kLocalBarriers> barriers{};
 };
@@ -181,7 +183,8 @@ public:
     void fail_timeout()
     {
         fail_command(umq::kErrPacketTimeout,
-                     fmt::format("not done after {} cycles: {}", env_.limits.max_cycles, describe_waits()));
+                     fmt::format("cap max_cycles: not done after {} cycles: {}", env_.limits.max_cycles,
+                                 describe_waits()));
         finish();
     }
     void fail_internal(const std::string& why)
@@ -216,6 +219,21 @@ private:
         result_.end_cycle = now();
     }
 
+    // Host memory the execution holds, against env_.limits.max_host_bytes (cap host_memory).
+    bool hold(unsigned uc, size_t bytes, const std::string& what)
+    {
+        if (bytes > env_.limits.max_host_bytes || held_bytes_ > env_.limits.max_host_bytes - bytes) {
+            fail(uc, umq::kErrBadAccess,
+                 fmt::format("cap host_memory: uC {}: {} needs {} bytes with {} held; this function may hold {}",
+                             uc, what, bytes, held_bytes_, env_.limits.max_host_bytes));
+            return false;
+        }
+        held_bytes_ += bytes;
+        result_.peak_host_bytes = std::max(result_.peak_host_bytes, held_bytes_);
+        return true;
+    }
+    void release(size_t bytes) { held_bytes_ -= std::min(bytes, held_bytes_); }
+
     void fail(unsigned uc, uint32_t code, std::string message)
     {
         if (failed())
@@ -247,7 +265,7 @@ private:
         const unsigned uc = u.program.uc;
         if (u.page_index >= env_.limits.max_pages) {
             fail(uc, umq::kErrInvalidPage,
-                 fmt::format("uC {}: control code longer than {} pages", uc, env_.limits.max_pages));
+                 fmt::format("cap max_pages: uC {}: control code longer than {} pages", uc, env_.limits.max_pages));
             return false;
         }
         const uint64_t addr = u.program.code_address + uint64_t{u.page_index} * kPageSize;
@@ -273,6 +291,13 @@ private:
                              header->used_length, u.announced_length));
             return false;
         }
+        // The page (and its decoded operations, at most one per 4 bytes) replaces the last one.
+        const size_t page_bytes = size_t{header->used_length} * (1 + sizeof(Op) / 4);
+        release(u.held_page_bytes);
+        u.held_page_bytes = 0;
+        if (!hold(uc, page_bytes, fmt::format("page {}", u.page_index)))
+            return false;
+        u.held_page_bytes = page_bytes;
         u.page.assign(header->used_length, 0);
         if (!env_.guest.read(addr, u.page.data(), u.page.size())) {
             fail(uc, umq::kErrInvalidPage,
@@ -447,6 +472,9 @@ private:
                 const auto addr = to_array(u, op, remote, "UC-DMA");
                 if (!addr)
                     return 0;
+                if (!hold(u.program.uc, size_t{words} * 4, fmt::format("UC-DMA BD {} ({} words)", n, words)))
+                    return 0;
+                dma.held_bytes += size_t{words} * 4;
                 std::vector<uint32_t> data(words);
                 std::memcpy(data.data(), u.page.data() + local, size_t{words} * 4);
                 dma.transfers.emplace_back(*addr, std::move(data));
@@ -457,6 +485,8 @@ private:
                 break;
             off += kUcDmaBdSize;
         }
+        if (!hold(u.program.uc, sizeof(UcDma), "a UC-DMA handle"))
+            return 0;
         const sim::Cycle start = std::max({u.time, now(), u.dma_free});
         dma.done = start + cost;
         u.dma_free = dma.done;
@@ -472,6 +502,9 @@ private:
                 for (const auto& [addr, words] : d.transfers)
                     array_.block_write(addr, words);
                 d.transfers.clear();
+                d.transfers.shrink_to_fit();
+                release(d.held_bytes);
+                d.held_bytes = 0;
                 d.applied = true;
             }
         }
@@ -809,6 +842,7 @@ private:
     size_t errors_seen_ = 0;
     sim::Cycle deadline_ = 0;
     bool done_ = false;
+    size_t held_bytes_ = 0;
 };
 
 Execution::Execution(const ExecEnv& env, std::span<const UcProgram> programs)

@@ -79,9 +79,15 @@ struct UcProgram {
     uint64_t code_address = 0;  // device address of page 0
 };
 
+// Caps on what one command may make CERT do or hold. Hitting one fails the command with an
+// error that starts "cap NAME" (NAME as below). [ours]: AMD publishes none of these numbers.
 struct ExecLimits {
-    sim::Cycle max_cycles = 100'000'000;   // per command [ours]
-    unsigned max_pages = 64;               // per uC (512 KiB of control code) [ours]
+    sim::Cycle max_cycles = 100'000'000;   // max_cycles: simulated cycles per command [ours]
+    unsigned max_pages = 64;               // max_pages: pages per uC (512 KiB of control code) [ours]
+    // host_memory: bytes of host memory the command's execution may hold at once (fetched
+    // pages, decoded operations, UC-DMA data in flight). CERT sets it per function
+    // (CertConfig::function_host_memory) [ours].
+    size_t max_host_bytes = size_t{64} << 20;
 };
 
 struct ExecEnv {
@@ -110,6 +116,7 @@ struct ExecResult {
     uint64_t pages = 0;          // pages fetched
     uint64_t uc_dma_words = 0;   // words moved by UC-DMA
     bool touched_array = false;  // an operation reached the array
+    size_t peak_host_bytes = 0;  // the most host memory the execution held at once
     std::vector<Timestamp> timestamps;   // at most kMaxTimestamps
     static constexpr size_t kMaxTimestamps = 256;
     [[nodiscard]] bool ok() const { return error.empty(); }
