@@ -1,6 +1,6 @@
 // aie4-array-bench: host speed of the array model (docs/performance.md "Array model").
 // Each workload runs for about one host second and prints its figures with their unit and,
-// where the project has one (ARCHITECTURE.md "Time model"), the target next to it. Cycle
+// where the project has one (docs/array-model.md "Time"), the target next to it. Cycle
 // counts come from the cost model; only the host time varies between machines. Results are
 // checked (a wrong matrix or vector is reported, never a figure for work not done).
 //  dma:       one column streams memory tile -> memory tile (256 KB BDs, repeated); the other
@@ -17,6 +17,7 @@
 //  gemm-core: the int8 GEMM alone on all 48 cores, no DMA: the kernel-only ceiling of "gemm".
 //                                                       No target (informative).
 // Exit status 0 unless a workload computed a wrong result or the usage is wrong.
+#include "cli/cli.hpp"
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -328,30 +329,48 @@ bool gemm_cores()
 
 } // namespace
 
-// aie4-array-bench [dma|dma-all|gemm|gemm-bf16|vector|gemm-core]...: the named workloads, all by default.
+// The workloads by name; all of them run when none is named.
+enum class Workload { dma, dma_all, gemm, gemm_bf16, vector, gemm_core };
+constexpr aie4emu::cli::Choice<Workload> kWorkloads[] = {
+    {"dma", Workload::dma, "one column's shim and memory-tile DMA"},
+    {"dma-all", Workload::dma_all, "every column's DMA at once"},
+    {"gemm", Workload::gemm, "int8 GEMM pipeline"},
+    {"gemm-bf16", Workload::gemm_bf16, "bf16 GEMM pipeline"},
+    {"vector", Workload::vector, "element-wise kernels on compute tiles"},
+    {"gemm-core", Workload::gemm_core, "GEMM kernels on compute tiles only"},
+};
+
 int main(int argc, char** argv)
 {
-    const std::vector<std::string> all{"dma", "dma-all", "gemm", "gemm-bf16", "vector", "gemm-core"};
-    std::vector<std::string> which(argv + 1, argv + argc);
+    std::vector<std::string> names;
+    CLI::App app{"Array model speed (docs/performance.md \"Array\"); runs the named workloads, all by default.",
+                 "aie4-array-bench"};
+    aie4emu::cli::configure(app, "usage: aie4-array-bench [WORKLOAD...]");
+    std::string help = "workloads:";
+    for (const auto& w : kWorkloads)
+        help += "\n  " + std::string(w.name) + ": " + std::string(w.help);
+    app.add_option("WORKLOAD", names, help)->check([](const std::string& name) {
+        return aie4emu::cli::find_choice<Workload>(kWorkloads, name)
+                   ? std::string()
+                   : "must be one of " + aie4emu::cli::choice_names<Workload>(kWorkloads) + ", not '" + name + "'";
+    });
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
+    std::vector<Workload> which;
+    for (const auto& name : names)
+        which.push_back(*aie4emu::cli::find_choice<Workload>(kWorkloads, name));
     if (which.empty())
-        which = all;
+        for (const auto& w : kWorkloads)
+            which.push_back(w.value);
     bool ok = true;
-    for (const auto& w : which) {
-        if (w == "dma")
-            ok = dma_one_column() && ok;
-        else if (w == "dma-all")
-            ok = dma_all_columns() && ok;
-        else if (w == "gemm")
-            ok = gemm_pipeline(false) && ok;
-        else if (w == "gemm-bf16")
-            ok = gemm_pipeline(true) && ok;
-        else if (w == "vector")
-            ok = vector_cores() && ok;
-        else if (w == "gemm-core")
-            ok = gemm_cores() && ok;
-        else {
-            std::fprintf(stderr, "usage: aie4-array-bench [dma|dma-all|gemm|gemm-bf16|vector|gemm-core]...\n");
-            return 2;
+    for (const Workload w : which) {
+        switch (w) {
+        case Workload::dma: ok = dma_one_column() && ok; break;
+        case Workload::dma_all: ok = dma_all_columns() && ok; break;
+        case Workload::gemm: ok = gemm_pipeline(false) && ok; break;
+        case Workload::gemm_bf16: ok = gemm_pipeline(true) && ok; break;
+        case Workload::vector: ok = vector_cores() && ok; break;
+        case Workload::gemm_core: ok = gemm_cores() && ok; break;
         }
     }
     return ok ? 0 : 1;

@@ -1,12 +1,13 @@
 // aie4-array-demo: runs the shim -> memory tile -> GEMM -> memory tile -> shim
 // pipeline on column 0, checks the result and writes a Perfetto trace.
-// Usage: aie4-array-demo [trace.json] [repeat]
+// Usage: aie4-array-demo --help
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "cli/cli.hpp"
 #include "hw/aie/array.hpp"
 #include "hw/aie/gemm_pipeline.hpp"
 
@@ -14,8 +15,21 @@ using namespace aie4emu::aie;
 
 int main(int argc, char** argv)
 {
-    const std::string path = argc > 1 ? argv[1] : "aie4-array-trace.json";
-    const uint32_t repeat = argc > 2 ? static_cast<uint32_t>(std::strtoul(argv[2], nullptr, 0)) : 4;
+    std::string path = "aie4-array-trace.json";
+    uint32_t repeat = 4;
+    CLI::App app{"Runs the shim -> memory tile -> GEMM -> memory tile -> shim pipeline on column 0, checks\n"
+                 "the result and writes a Perfetto trace.",
+                 "aie4-array-demo"};
+    aie4emu::cli::configure(app, "usage: aie4-array-demo [TRACE] [REPEAT]");
+    app.add_option("TRACE", path, "trace file (default aie4-array-trace.json)");
+    app.add_option_function<std::string>("REPEAT", [&repeat](const std::string& text) {
+        const auto v = aie4emu::cli::parse_number<uint32_t>(text);
+        if (!v)
+            throw CLI::ValidationError("REPEAT", "must be a number (decimal or 0x hex), not '" + text + "'");
+        repeat = *v;
+    }, "GEMM repetitions (default 4)");
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
     constexpr uint64_t kBase = 0x1000'0000;
     Array array;
     BufferHostMemory host(kBase, 1 << 20);

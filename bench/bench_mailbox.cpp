@@ -9,6 +9,7 @@
 //     npu3: firmware-stub inside the real hw/npu3 Device, every access going
 //           through pcie::Function::bar_read/bar_write as the guest's would.
 // Results go to docs/performance.md "Management mailbox".
+#include "cli/cli.hpp"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -160,18 +161,18 @@ void bench_npu3(unsigned n)
 int main(int argc, char** argv)
 {
     unsigned n = 20000;
-    std::string device = "both";
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        if (a == "--messages" && i + 1 < argc) {
-            n = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 0));
-        } else if (a == "--device" && i + 1 < argc) {
-            device = argv[++i];
-        } else {
-            fmt::print(stderr, "usage: bench-mailbox [--messages N] [--device fake|npu3|both]\n");
-            return 2;
-        }
-    }
+    std::string_view device = "both";
+    static constexpr aie4emu::cli::Choice<std::string_view> kDevices[] = {
+        {"fake", "fake", "the firmware against a fake device"},
+        {"npu3", "npu3", "the firmware on the npu3 device model"},
+        {"both", "both", "(default)"},
+    };
+    CLI::App app{"Management mailbox round trips (docs/performance.md \"Management mailbox\").", "bench-mailbox"};
+    aie4emu::cli::configure(app, "usage: bench-mailbox [--messages N] [--device fake|npu3|both]");
+    aie4emu::cli::add_number(app, "--messages", n, 100u, 100000000u, "messages per figure (default 20000)");
+    aie4emu::cli::add_choice<std::string_view>(app, "--device", device, kDevices, "which device:");
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
     if (n < 100) {
         fmt::print(stderr, "bench-mailbox: at least 100 messages\n");
         return 2;

@@ -11,6 +11,7 @@
 //   throughput, empty, depth 32: 32 packets per doorbell; commands per host second
 //   copy / gemm:     one command at a time; host time per command and simulated cycles
 // Results go to docs/performance.md "User-mode queue".
+#include "cli/cli.hpp"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -27,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr uint32_t kCompleted = 4;   // ERT_CMD_STATE_COMPLETED (xrt-umq-cert.md §5.2)
+constexpr uint32_t kCompleted = 4;   // ERT_CMD_STATE_COMPLETED (docs/spec/queue-and-cert.md §5.2)
 
 struct Percentiles {
     double median_us = 0, p99_us = 0;
@@ -108,15 +109,11 @@ void bench_workload(const char* name, unsigned n)
 int main(int argc, char** argv)
 {
     unsigned n = 20000;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--commands" && i + 1 < argc) {
-            n = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 0));
-        } else {
-            fmt::print(stderr, "usage: bench-queue [--commands N]\n");
-            return a == "--help" ? 0 : 2;
-        }
-    }
+    CLI::App app{"User-mode queue through CERT, host side (docs/performance.md \"User-mode queue\").", "bench-queue"};
+    aie4emu::cli::configure(app, "usage: bench-queue [--commands N]");
+    aie4emu::cli::add_number(app, "--commands", n, 1u, 100000000u, "empty commands (default 20000; at least 32 are run)");
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
     if (n < 32)
         n = 32;
     bench_empty(n);

@@ -8,10 +8,12 @@
 //   aie4emu --socket-dir DIR [options]     (aie4emu --help)
 //
 // Files in DIR: pf.sock, vf<k>.sock (while VF k is enabled), control.sock,
-// aie4emu.pid. The line "aie4emu: ready" on stdout says every socket
-// listens; launchers wait for it.
+// aie4emu.pid, aie4emu.lock (held while the process lives: a second emulator
+// on the same DIR exits with status 3 and touches nothing). The line
+// "aie4emu: ready" on stdout says every socket listens; launchers wait for it.
 #include "emu/control/control_server.hpp"
 #include "emu/options.hpp"
+#include "emu/socket_dir.hpp"
 #include "emu/vfio_user/server.hpp"
 #include "firmware-stub/cert/cert.hpp"
 #include "firmware-stub/firmware.hpp"
@@ -46,32 +48,17 @@ namespace aie4emu {
 namespace {
 
 constexpr const char* kVersion = "aie4emu 0.2";
-constexpr size_t kTraceRecordsPerFunction = 65536;
 
-std::string function_name(npu3::FunctionIndex fn) {
-    return fn == npu3::kPf ? "pf" : fmt::format("vf{}", fn - 1);
-}
+using npu3::function_name;
 
-// "pf" | "vfN" -> function index, within the device's functions.
+// The "fn" of a control request -> function index, within the device's functions.
 npu3::FunctionIndex parse_function(const json::object& req, unsigned total_vfs) {
     auto it = req.find("fn");
     if (it == req.end() || !it->value().is_string())
         throw control::CommandError("\"fn\" must be \"pf\" or \"vfN\"");
-    std::string name(it->value().as_string());
-    if (name == "pf")
-        return npu3::kPf;
-    if (name.size() > 2 && name.rfind("vf", 0) == 0) {
-        unsigned k = 0;
-        for (char c : name.substr(2)) {
-            if (c < '0' || c > '9')
-                throw control::CommandError(fmt::format("bad function name '{}'", name));
-            k = k * 10 + static_cast<unsigned>(c - '0');
-            if (k > 64)
-                break;
-        }
-        if (k < total_vfs)
-            return npu3::vf_index(k);
-    }
+    const std::string_view name = it->value().as_string();
+    if (auto fn = npu3::parse_function_name(name, total_vfs))
+        return *fn;
     throw control::CommandError(fmt::format("no function '{}' (pf, vf0..vf{})", name,
                                             total_vfs ? total_vfs - 1 : 0));
 }
@@ -362,12 +349,33 @@ private:
     bool down_ = false;
 };
 
+// Exit status when another live aie4emu holds the socket folder (launchers tell it apart).
+constexpr int kExitDirBusy = 3;
+
+void remove_pidfile_if_ours(const fs::path& pidfile) {
+    std::ifstream in(pidfile);
+    long pid = 0;
+    if (in >> pid && pid == static_cast<long>(::getpid())) {
+        std::error_code ec;
+        fs::remove(pidfile, ec);
+    }
+}
+
 int run(const Options& opts) {
     std::error_code ec;
     fs::create_directories(opts.socket_dir, ec);
     if (ec) {
         fmt::print(stderr, "aie4emu: error: cannot create the socket folder {}: {}\n", opts.socket_dir, ec.message());
         return 1;
+    }
+    // One live emulator per folder: refused before anything in it is touched. Held until the
+    // process exits (declared before the emulator, so released after its sockets are gone).
+    std::unique_ptr<socket_dir::SocketDirLock> dir_lock;
+    try {
+        dir_lock = std::make_unique<socket_dir::SocketDirLock>(opts.socket_dir);
+    } catch (const socket_dir::DirBusy& e) {
+        fmt::print(stderr, "aie4emu: error: {}\n", e.what());
+        return kExitDirBusy;
     }
     if (!opts.log.empty() && !log::enable(opts.log))
         fmt::print(stderr, "aie4emu: warning: unknown log category in '{}' (known: see --help)\n", opts.log);
@@ -412,7 +420,7 @@ int run(const Options& opts) {
         status = 3;
     }
     emulator.shutdown();
-    fs::remove(pidfile, ec);
+    remove_pidfile_if_ours(pidfile);
     return status;
 }
 

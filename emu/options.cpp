@@ -1,5 +1,7 @@
 #include "emu/options.hpp"
-#include "emu/parse_number.hpp"
+#include "cli/cli.hpp"
+#include "hw/npu3/identity.hpp"
+#include "hw/sim/log.hpp"
 
 #include <boost/json/parse.hpp>
 #include <fmt/core.h>
@@ -19,30 +21,28 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr unsigned kMaxVfs = 7;        // VFs at functions 1..7 without ARI (interface doc §1.6)
+constexpr unsigned kMaxVfs = 7;        // VFs at functions 1..7 without ARI (docs/spec/driver-interface.md §1.6)
 constexpr unsigned kColumnsPerVf = 3;  // amdxdna aie4_pci.c AIE4_TOTAL_COLUMN
 constexpr unsigned kMaxColumns = 64;
 constexpr unsigned kMaxShare = 64;     // [ours] packets a VF may start per CERT turn
 constexpr unsigned kMaxVfMemoryMib = 4096;
 
-unsigned parse_unsigned(std::string_view what, std::string_view text, unsigned lo, unsigned hi) {
-    auto v = parse_number<unsigned>(text);
-    if (!v || *v < lo || *v > hi)
-        throw std::invalid_argument(fmt::format("{} must be a number from {} to {}, not '{}'", what, lo, hi, text));
-    return *v;
-}
-
-// "2,1,1": one share per VF, VF0 first.
-std::vector<unsigned> parse_shares(std::string_view what, std::string_view text) {
+// "2,1,1": one CERT share per VF, VF0 first.
+std::vector<unsigned> parse_shares(const std::string& text) {
     std::vector<unsigned> out;
     size_t pos = 0;
     while (pos <= text.size()) {
         const size_t comma = std::min(text.find(',', pos), text.size());
-        out.push_back(parse_unsigned(what, text.substr(pos, comma - pos), 1, kMaxShare));
+        const std::string item = text.substr(pos, comma - pos);
+        const auto v = cli::parse_number<unsigned>(item);
+        if (!v || *v < 1 || *v > kMaxShare)
+            throw std::invalid_argument(fmt::format("--vf-share: each share must be a number from 1 to {}, not '{}'",
+                                                    kMaxShare, item));
+        out.push_back(*v);
         pos = comma + 1;
     }
     if (out.size() > kMaxVfs)
-        throw std::invalid_argument(fmt::format("{} lists {} shares; there are at most {} VFs", what, out.size(), kMaxVfs));
+        throw std::invalid_argument(fmt::format("--vf-share lists {} shares; there are at most {} VFs", out.size(), kMaxVfs));
     return out;
 }
 
@@ -53,109 +53,144 @@ void check(const Options& o) {
         throw std::invalid_argument(fmt::format(
             "{} columns cannot hold {} VF partitions of {} columns: raise --columns or lower --total-vfs",
             o.columns, o.total_vfs, kColumnsPerVf));
-    if (o.identity != "17f2" && o.identity != "1b0b")
-        throw std::invalid_argument(fmt::format("--identity must be 17f2 or 1b0b, not '{}'", o.identity));
+    if (npu3::find_identity(o.identity) == nullptr)
+        throw std::invalid_argument(fmt::format("--identity must be one of {}, not '{}'", identity_names(), o.identity));
 }
+
+std::string identity_help() {
+    std::string out = "which PCI identity the PF and VFs present (all revision 0x10):";
+    for (const auto& id : npu3::identities())
+        out += fmt::format("\n  {}: PF {:04x}:{:04x}, VF {:04x}:{:04x}{}", id.name, id.vendor_id, id.pf_device_id,
+                           id.vendor_id, id.vf_device_id, &id == &npu3::default_identity() ? " (default)" : "");
+    return out;
+}
+
+std::string log_help() {
+    std::string out = "log categories, a comma list or 'all':\n ";
+    size_t line = 1;
+    for (unsigned c = 0; c < static_cast<unsigned>(log::Category::count_); ++c) {
+        const auto name = log::name(static_cast<log::Category>(c));
+        if (line + name.size() + 1 > 50) {
+            out += "\n ";
+            line = 1;
+        }
+        out += fmt::format(" {}", name);
+        line += name.size() + 1;
+    }
+    return out;
+}
+
+// The option table of aie4emu. `set` maps each config-file key to its option, so that the
+// command line wins over the config file.
+struct Parser {
+    CLI::App app{"One aie4emu process is one emulated AMD AIE4 NPU (npu3). It serves each PCI function on\n"
+                 "its own vfio-user socket: DIR/pf.sock, DIR/vf0.sock, ..., and a JSON control socket\n"
+                 "DIR/control.sock (see aie4ctl). QEMU attaches a function with vfio-user-pci; aie4-qemu\n"
+                 "does that for you from '-device aie4'.",
+                 "aie4emu"};
+    std::vector<std::pair<std::string, CLI::Option*>> keys;
+    uint8_t revision = 0; // copied to Options::revision only when given
+    bool version = false;
+
+    explicit Parser(Options& o) {
+        cli::configure(app, "usage: aie4emu --socket-dir DIR [options]");
+        keys = {
+            {"socket_dir", app.add_option("--socket-dir", o.socket_dir,
+                                          "folder for the sockets, aie4emu.pid and aie4emu.lock (created if missing)")
+                               ->type_name("DIR")},
+            {"vfs", cli::add_number(app, "--vfs", o.vfs, 0u, kMaxVfs,
+                                    "VFs enabled at start (default 1, at most --total-vfs)")},
+            {"total_vfs", cli::add_number(app, "--total-vfs", o.total_vfs, 1u, kMaxVfs,
+                                          fmt::format("SR-IOV TotalVFs of the PF (default 4, at most {})", kMaxVfs))},
+            {"columns", cli::add_number(app, "--columns", o.columns, kColumnsPerVf, kMaxColumns,
+                                        fmt::format("array columns (default 12; each VF partition takes {})",
+                                                    kColumnsPerVf))},
+            {"identity", app.add_option("--identity", o.identity, identity_help())->type_name("ID")},
+            {"log", app.add_option("--log", o.log, log_help())->type_name("CATS")},
+            {"trap_all", app.add_flag("--trap-all", o.trap_all,
+                                      "offer no mmap-able BAR areas: every guest access traps (slower,\n"
+                                      "but traces show every SRAM access)")},
+            {"umq_mirror", app.add_flag_callback("--no-umq-mirror", [&o] { o.umq_mirror = false; },
+                                                 "do not bridge XRT 2.25's 128-byte queue header for the 7.3.4\n"
+                                                 "kernel (shows the WAIT_CMD mismatch; docs/user-guide.md)")},
+            {"array_trace", app.add_option("--array-trace", o.array_trace,
+                                           "write a Perfetto/Chrome trace of array activity on exit")
+                                ->type_name("FILE")},
+            {"vf_shares", app.add_option_function<std::string>(
+                              "--vf-share",
+                              [&o](const std::string& text) {
+                                  try {
+                                      o.vf_shares = parse_shares(text);
+                                  } catch (const std::invalid_argument& e) {
+                                      throw CLI::ValidationError("--vf-share", e.what());
+                                  }
+                              },
+                              "CERT's per-VF share, VF0 first, e.g. 2,1 (default 1 each): packets\n"
+                              "a VF may start per CERT turn (docs/architecture.md)")
+                              ->type_name("LIST")},
+            {"vf_memory_limit_mib", cli::add_number(app, "--vf-memory-limit", o.vf_memory_limit_mib, 1u, kMaxVfMemoryMib,
+                                                    "host memory CERT may hold for one VF's command, MiB (default 64)")},
+        };
+        app.add_option("--config", o.config_file, "JSON file with the same settings (command line wins)")
+            ->type_name("FILE");
+        keys.emplace_back("revision", cli::add_number(app, "--revision", revision, uint8_t{0}, uint8_t{255},
+                                                      "TEST KNOB: report revision N instead of 0x10 (the driver "
+                                                      "refuses it)"));
+        app.add_flag("--version", version, "print the version and exit");
+        app.footer("DIR holds one live aie4emu at a time (an exclusive lock on DIR/aie4emu.lock): another\n"
+                   "one started on it exits with status 3, naming the holder's pid, and touches nothing.\n"
+                   "On exit aie4emu removes only the sockets it created; a dead one's leftovers are\n"
+                   "removed by the next start. Exit status: 0 after a signal or 'shutdown', 1 on an\n"
+                   "error, 2 for bad options, 3 when DIR is in use.");
+    }
+    [[nodiscard]] std::vector<std::string> set_on_command_line() const {
+        std::vector<std::string> out;
+        for (const auto& [key, opt] : keys)
+            if (opt->count() > 0)
+                out.push_back(key);
+        return out;
+    }
+};
 
 } // namespace
 
+std::string identity_names() {
+    std::string out;
+    for (const auto& id : npu3::identities())
+        out += (out.empty() ? "" : " or ") + std::string(id.name);
+    return out;
+}
+
 std::string usage_text() {
-    return fmt::format(
-        "usage: aie4emu --socket-dir DIR [options]\n"
-        "One aie4emu process is one emulated AMD AIE4 NPU (npu3). It serves each PCI function on\n"
-        "its own vfio-user socket: DIR/pf.sock, DIR/vf0.sock, ..., and a JSON control socket\n"
-        "DIR/control.sock (see aie4ctl). QEMU attaches a function with vfio-user-pci; aie4-qemu\n"
-        "does that for you from '-device aie4'.\n"
-        "\n"
-        "options:\n"
-        "  --socket-dir DIR   folder for the sockets and aie4emu.pid (created if missing)\n"
-        "  --vfs N            VFs enabled at start (default 1, at most --total-vfs)\n"
-        "  --total-vfs N      SR-IOV TotalVFs of the PF (default 4, at most {})\n"
-        "  --columns N        array columns (default 12; each VF partition takes {})\n"
-        "  --identity ID      17f2 (default: PF 1022:17f2, VF 1022:17f3) or 1b0b (PF 1022:1b0b,\n"
-        "                     VF 1022:1b0c); both revision 0x10. See docs/user-guide.md.\n"
-        "  --config FILE      JSON file with the same settings (command line wins)\n"
-        "  --log CATS         log categories: comma list or 'all' (vfio,pcie,mailbox,psp,smu,\n"
-        "                     cert,dma,lock,core,control)\n"
-        "  --trap-all         offer no mmap-able BAR areas: every guest access traps (slower,\n"
-        "                     but traces show every SRAM access)\n"
-        "  --no-umq-mirror    do not bridge XRT 2.25's 128-byte queue header for the 7.3.4\n"
-        "                     kernel (shows the WAIT_CMD mismatch; docs/user-guide.md)\n"
-        "  --array-trace FILE write a Perfetto/Chrome trace of array activity on exit\n"
-        "  --vf-share LIST    CERT's per-VF share, VF0 first, e.g. 2,1 (default 1 each): packets\n"
-        "                     a VF may start per CERT turn (docs/architecture.md)\n"
-        "  --vf-memory-limit MIB  host memory CERT may hold for one VF's command (default 64)\n"
-        "  --revision R       TEST KNOB: report revision R instead of 0x10 (the driver refuses it)\n"
-        "  --version, --help\n",
-        kMaxVfs, kColumnsPerVf);
+    Options o;
+    Parser p(o);
+    return p.app.help();
 }
 
 Options parse_options(int argc, const char* const* argv, bool& help, bool& version) {
     Options o;
     help = version = false;
-    std::vector<std::string> seen;
-    auto value = [&](int& i, std::string_view flag) -> std::string {
-        if (i + 1 >= argc)
-            throw std::invalid_argument(fmt::format("{} needs a value", flag));
-        return argv[++i];
-    };
-    for (int i = 1; i < argc; ++i) {
-        std::string_view a = argv[i];
-        if (a == "-h" || a == "--help") {
-            help = true;
-        } else if (a == "--version") {
-            version = true;
-        } else if (a == "--socket-dir") {
-            o.socket_dir = value(i, a);
-            seen.emplace_back("socket_dir");
-        } else if (a == "--vfs") {
-            o.vfs = parse_unsigned("--vfs", value(i, a), 0, kMaxVfs);
-            seen.emplace_back("vfs");
-        } else if (a == "--total-vfs") {
-            o.total_vfs = parse_unsigned("--total-vfs", value(i, a), 1, kMaxVfs);
-            seen.emplace_back("total_vfs");
-        } else if (a == "--columns") {
-            o.columns = parse_unsigned("--columns", value(i, a), kColumnsPerVf, kMaxColumns);
-            seen.emplace_back("columns");
-        } else if (a == "--identity") {
-            o.identity = value(i, a);
-            seen.emplace_back("identity");
-        } else if (a == "--revision") {
-            o.revision = static_cast<uint8_t>(parse_unsigned("--revision", value(i, a), 0, 255));
-            seen.emplace_back("revision");
-        } else if (a == "--config") {
-            o.config_file = value(i, a);
-        } else if (a == "--log") {
-            o.log = value(i, a);
-            seen.emplace_back("log");
-        } else if (a == "--trap-all") {
-            o.trap_all = true;
-            seen.emplace_back("trap_all");
-        } else if (a == "--no-umq-mirror") {
-            o.umq_mirror = false;
-            seen.emplace_back("umq_mirror");
-        } else if (a == "--array-trace") {
-            o.array_trace = value(i, a);
-            seen.emplace_back("array_trace");
-        } else if (a == "--vf-share") {
-            o.vf_shares = parse_shares("--vf-share", value(i, a));
-            seen.emplace_back("vf_shares");
-        } else if (a == "--vf-memory-limit") {
-            o.vf_memory_limit_mib = parse_unsigned("--vf-memory-limit", value(i, a), 1, kMaxVfMemoryMib);
-            seen.emplace_back("vf_memory_limit_mib");
-        } else {
-            throw std::invalid_argument(fmt::format("unknown option '{}' (see --help)", a));
-        }
-    }
-    if (help || version)
+    Parser p(o);
+    try {
+        p.app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        help = true;
         return o;
+    } catch (const CLI::ParseError& e) {
+        throw std::invalid_argument(e.what());
+    }
+    version = p.version;
+    if (version)
+        return o;
+    if (p.keys.back().second->count() > 0)
+        o.revision = p.revision;
     if (!o.config_file.empty()) {
         std::ifstream in(o.config_file);
         if (!in)
             throw std::invalid_argument(fmt::format("cannot read config file {}", o.config_file));
         std::stringstream text;
         text << in.rdbuf();
-        apply_config_text(o, text.str(), o.config_file, seen);
+        apply_config_text(o, text.str(), o.config_file, p.set_on_command_line());
     }
     if (o.socket_dir.empty())
         throw std::invalid_argument("--socket-dir is required (see --help)");
@@ -194,8 +229,16 @@ void apply_config_text(Options& o, const std::string& text, const std::string& o
         } else if (key == "columns") {
             o.columns = number(key, v, kColumnsPerVf, kMaxColumns);
         } else if (key == "identity") {
-            if (!v.is_string()) throw bad(key, "\"17f2\" or \"1b0b\"");
+            if (!v.is_string()) throw bad(key, identity_names().c_str());
             o.identity = std::string(v.as_string());
+        } else if (key == "vf_memory_limit_mib") {
+            o.vf_memory_limit_mib = number(key, v, 1, kMaxVfMemoryMib);
+        } else if (key == "vf_shares") {
+            if (!v.is_array() || v.as_array().size() > kMaxVfs)
+                throw bad(key, fmt::format("an array of at most {} integers", kMaxVfs).c_str());
+            o.vf_shares.clear();
+            for (const auto& e : v.as_array())
+                o.vf_shares.push_back(number(key, e, 1, kMaxShare));
         } else if (key == "log") {
             if (!v.is_string()) throw bad(key, "a string");
             o.log = std::string(v.as_string());
@@ -208,14 +251,6 @@ void apply_config_text(Options& o, const std::string& text, const std::string& o
         } else if (key == "array_trace") {
             if (!v.is_string()) throw bad(key, "a string");
             o.array_trace = std::string(v.as_string());
-        } else if (key == "vf_memory_limit_mib") {
-            o.vf_memory_limit_mib = number(key, v, 1, kMaxVfMemoryMib);
-        } else if (key == "vf_shares") {
-            if (!v.is_array() || v.as_array().size() > kMaxVfs)
-                throw bad(key, fmt::format("an array of at most {} integers", kMaxVfs).c_str());
-            o.vf_shares.clear();
-            for (const auto& e : v.as_array())
-                o.vf_shares.push_back(number(key, e, 1, kMaxShare));
         } else {
             throw std::invalid_argument(fmt::format("{}: unknown key \"{}\"", origin, key));
         }

@@ -2,12 +2,17 @@
 // file, defaults. Precedence: command line > config file > defaults.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace aie4emu {
+
+// Records of the per-function access trace aie4emu keeps (a ring: the oldest go first). Large
+// enough for a whole PF and VF probe with every SRAM access trapped (--trap-all).
+inline constexpr std::size_t kTraceRecordsPerFunction = 65536;
 
 struct Options {
     std::string socket_dir;           // where pf.sock, vfN.sock, control.sock live
@@ -36,5 +41,8 @@ void apply_config_text(Options& opts, const std::string& json_text, const std::s
                        const std::vector<std::string>& set_on_command_line);
 
 std::string usage_text();
+
+// The accepted --identity values, from the identity table (hw/npu3/identity.hpp).
+std::string identity_names();
 
 } // namespace aie4emu

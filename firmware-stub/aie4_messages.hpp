@@ -88,7 +88,7 @@ static_assert(offsetof(CreateHwContextReq, hsa_addr_low) == 12 && offsetof(Creat
 inline constexpr uint32_t kPasidMask = 0x000FFFFF;
 inline constexpr uint32_t kPasidValid = 0x80000000;
 // All-ones PASID: the client has none (amdxdna client->pasid = -1; force_iova or
-// carveout): DMA is untagged (interface doc §5.1).
+// carveout): DMA is untagged (docs/spec/driver-interface.md §5.1).
 inline constexpr uint32_t kPasidNone = kPasidMask;
 
 // ATTACH_WORK_BUFFER minimum size (aie4_msg_priv.h AIE4_WORK_BUFFER_MIN_SIZE = SZ_4M).

@@ -15,7 +15,7 @@ void NullCommandProcessor::on_doorbell(HwContext& context, uint32_t offset, uint
     if (doorbells_.size() >= kMaxRecords)
         doorbells_.pop_front();
     doorbells_.push_back({context.fn, context.id, offset, value});
-    AIE4_LOG(cert, function_name(context.fn), 0,
+    AIE4_LOG(cert, npu3::function_name(context.fn), 0,
              "doorbell of context {} (+{:#x} <- {:#x}): CERT not implemented yet, queue not processed", context.id,
              offset, value);
     if (device_ != nullptr)

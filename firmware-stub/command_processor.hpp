@@ -1,6 +1,6 @@
 // The seam between the management firmware and CERT, the per-queue command
 // processor that will run a context's user-mode queue on the array
-// (xrt-umq-cert.md). The firmware owns the context table and calls these
+// (docs/spec/queue-and-cert.md). The firmware owns the context table and calls these
 // hooks; CERT implements them later.
 #pragma once
 
@@ -23,7 +23,7 @@ public:
     // for it returns; a processor may keep the reference until then.
     virtual void on_doorbell(HwContext& context, uint32_t offset, uint32_t value) = 0;
     // `context` is being destroyed: stop all DMA and interrupts for it before
-    // returning (interface doc §5.1 DESTROY_HW_CONTEXT).
+    // returning (docs/spec/driver-interface.md §5.1 DESTROY_HW_CONTEXT).
     virtual void on_context_destroyed(const HwContext& context) = 0;
 };
 

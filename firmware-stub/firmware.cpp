@@ -20,13 +20,13 @@ namespace aie4emu::fw {
 namespace {
 
 // Event counts per tile kind for AIE_TILE_INFO. Not in hw/aie's parameter
-// table and not public for AIE4 (interface doc §11.3); AIE-ML has 128 event
+// table and not public for AIE4 (docs/spec/driver-interface.md §11.3); AIE-ML has 128 event
 // ids per module [AM020, ours to reuse].
 // TODO: take from hw/aie/params.hpp once it lists events per tile kind.
 constexpr uint16_t kCoreEvents = 128;
 constexpr uint16_t kMemEvents = 128;
 constexpr uint16_t kShimEvents = 128;
-// Version reported in AIE_TILE_INFO: AIE4 is generation 4 (interface doc
+// Version reported in AIE_TILE_INFO: AIE4 is generation 4 (docs/spec/driver-interface.md
 // §5.1 suggestion; not validated by the driver). Emulator choice.
 constexpr uint16_t kTileInfoMajor = 4;
 constexpr uint16_t kTileInfoMinor = 0;
@@ -97,7 +97,7 @@ public:
 
     void handle(const Request& req, std::span<uint8_t> resp) override
     {
-        const std::string fn = function_name(fn_);
+        const std::string fn = npu3::function_name(fn_);
         const msg::OpcodeInfo* info = msg::find_opcode(req.opcode);
         const std::string name = info != nullptr ? std::string(info->name) : fmt::format("{:#x}", req.opcode);
         msg::Status status = msg::Status::success;
@@ -397,7 +397,7 @@ const MailboxChannel* Firmware::channel(npu3::FunctionIndex fn) const
 void Firmware::mailbox_kick(npu3::FunctionIndex fn)
 {
     if (device_ == nullptr || !valid_fn(fn)) {
-        AIE4_LOG(mailbox, function_name(fn), 0, "kick of a function the firmware does not serve: ignored");
+        AIE4_LOG(mailbox, npu3::function_name(fn), 0, "kick of a function the firmware does not serve: ignored");
         return;
     }
     if (kick_pending_[fn])
@@ -424,7 +424,7 @@ void Firmware::service_mailbox(npu3::FunctionIndex fn)
         // a bug or the host running out of memory, with the function's state half-updated.
         // The function's mailbox stops (its driver times out and resets it); others go on.
         const std::string what(sim::exception_message(std::current_exception()));
-        sim::report_internal_error(fmt::format("the firmware serving {}'s mailbox", function_name(fn)), what);
+        sim::report_internal_error(fmt::format("the firmware serving {}'s mailbox", npu3::function_name(fn)), what);
         channels_[fn]->stop();
         device_->trace(fn, fmt::format("firmware: mailbox stopped after an internal error: {}", what));
     }
@@ -433,7 +433,7 @@ void Firmware::service_mailbox(npu3::FunctionIndex fn)
 msg::Status Firmware::dispatch(npu3::FunctionIndex fn, msg::Opcode op, std::span<const uint8_t> req,
                                std::span<uint8_t> resp)
 {
-    const std::string fname = function_name(fn);
+    const std::string fname = npu3::function_name(fn);
     using msg::Opcode;
     using msg::Status;
     switch (op) {
@@ -515,7 +515,7 @@ msg::Status Firmware::dispatch(npu3::FunctionIndex fn, msg::Opcode op, std::span
 
 void Firmware::doorbell(npu3::FunctionIndex fn, unsigned page, uint32_t offset, uint32_t value)
 {
-    const std::string fname = function_name(fn);
+    const std::string fname = npu3::function_name(fn);
     VfResources* res = fn == npu3::kPf ? nullptr : vf(fn - 1);
     if (res == nullptr) {
         AIE4_LOG(cert, fname, 0, "doorbell page {} on a function without contexts: ignored", page);
@@ -538,7 +538,7 @@ void Firmware::function_reset(npu3::FunctionIndex fn)
     if (device_ == nullptr || !valid_fn(fn))
         return;
     if (fn == npu3::kPf) {
-        // Back to the post-boot state (interface doc §1.7): rings empty; the
+        // Back to the post-boot state (docs/spec/driver-interface.md §1.7): rings empty; the
         // work buffer belonged to the previous owner's memory.
         work_buffer_.reset();
         suspended_ = false;

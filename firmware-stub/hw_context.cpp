@@ -22,7 +22,7 @@ const char* context_state_name(ContextState s)
 
 Outcome VfResources::create_partition(uint32_t col_start, uint32_t col_count, uint32_t& next_id)
 {
-    const std::string fn = function_name(fn_);
+    const std::string fn = npu3::function_name(fn_);
     if (col_count == 0 || col_start >= limits_.columns || col_count > limits_.columns - col_start) {
         AIE4_LOG(fw, fn, 0, "CREATE_PARTITION cols [{}, +{}) outside the VF's {} columns", col_start, col_count,
                  limits_.columns);
@@ -48,14 +48,14 @@ Outcome VfResources::destroy_partition(uint32_t id, const std::function<void(con
 {
     const auto it = std::find_if(partitions_.begin(), partitions_.end(), [&](const Partition& p) { return p.id == id; });
     if (it == partitions_.end()) {
-        AIE4_LOG(fw, function_name(fn_), 0, "DESTROY_PARTITION of unknown partition {}", id);
+        AIE4_LOG(fw, npu3::function_name(fn_), 0, "DESTROY_PARTITION of unknown partition {}", id);
         return {msg::Status::error, 0};
     }
     // The driver destroys contexts first; if it could not, take them down so
     // nothing keeps running on columns that are about to be reused.
     for (auto c = contexts_.begin(); c != contexts_.end();) {
         if (c->second.partition_id == id) {
-            AIE4_LOG(fw, function_name(fn_), 0, "DESTROY_PARTITION {} takes live context {} down", id, c->first);
+            AIE4_LOG(fw, npu3::function_name(fn_), 0, "DESTROY_PARTITION {} takes live context {} down", id, c->first);
             c->second.state = ContextState::destroyed;
             gone(c->second);
             c = contexts_.erase(c);
@@ -69,14 +69,14 @@ Outcome VfResources::destroy_partition(uint32_t id, const std::function<void(con
 
 Outcome VfResources::create_context(const msg::CreateHwContextReq& req, unsigned msix_vectors)
 {
-    const std::string fn = function_name(fn_);
+    const std::string fn = npu3::function_name(fn_);
     const auto part =
         std::find_if(partitions_.begin(), partitions_.end(), [&](const Partition& p) { return p.id == req.partition_id; });
     if (req.partition_id == 0 || part == partitions_.end()) {
         AIE4_LOG(fw, fn, 0, "CREATE_HW_CONTEXT on unknown partition {}", req.partition_id);
         return {msg::Status::error, 0};
     }
-    // XRT asks for columns x core rows (xrt-umq-cert.md §6.2).
+    // XRT asks for columns x core rows (docs/spec/queue-and-cert.md §6.2).
     const uint64_t max_tiles = uint64_t{part->col_count} * limits_.core_rows;
     if (req.request_num_tiles == 0 || req.request_num_tiles > max_tiles) {
         AIE4_LOG(fw, fn, 0, "CREATE_HW_CONTEXT num_tiles {} not in 1..{}", req.request_num_tiles, max_tiles);
@@ -88,7 +88,7 @@ Outcome VfResources::create_context(const msg::CreateHwContextReq& req, unsigned
         return {msg::Status::error, 0};
     }
     // The completion vector must differ from the mailbox vector (both are
-    // requested unshared: interface doc §1.3).
+    // requested unshared: docs/spec/driver-interface.md §1.3).
     std::vector<unsigned> vectors;
     for (unsigned v = 0; v < msix_vectors; ++v)
         if (v != limits_.i2x_msi_idx)
@@ -129,7 +129,7 @@ Outcome VfResources::destroy_context(uint32_t id, const std::function<void(const
 {
     const auto it = contexts_.find(id);
     if (it == contexts_.end()) {
-        AIE4_LOG(fw, function_name(fn_), 0, "DESTROY_HW_CONTEXT of unknown context {}", id);
+        AIE4_LOG(fw, npu3::function_name(fn_), 0, "DESTROY_HW_CONTEXT of unknown context {}", id);
         return {msg::Status::error, 0};
     }
     it->second.state = ContextState::destroyed;

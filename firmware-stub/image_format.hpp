@@ -1,7 +1,7 @@
 // Our own firmware image format ("aie4emu stub image"), what the PSP stub
 // validates for PSP_VALIDATE (kind npu) and PSP_VALIDATE_CERT (kind cert).
 // The real npu.dev.sbin / cert.dev.sbin formats are not public and the driver
-// never parses the files (interface doc §2.3), so this is entirely an
+// never parses the files (docs/spec/driver-interface.md §2.3), so this is entirely an
 // emulator choice. Images are made by `aie4-mkfw`.
 //
 // Layout (little-endian), header of kHeaderSize bytes then the payload:

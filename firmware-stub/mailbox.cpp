@@ -14,11 +14,6 @@ namespace aie4emu::fw {
 
 using namespace mbox;
 
-std::string function_name(npu3::FunctionIndex fn)
-{
-    return fn == npu3::kPf ? std::string("pf") : fmt::format("vf{}", fn - 1);
-}
-
 RingLayout RingLayout::standard()
 {
     namespace r = npu3::regs;
@@ -36,7 +31,7 @@ RingLayout RingLayout::standard()
 }
 
 MailboxChannel::MailboxChannel(npu3::DeviceServices& device, npu3::FunctionIndex fn, RingLayout layout)
-    : device_(device), fn_(fn), layout_(layout), name_(function_name(fn))
+    : device_(device), fn_(fn), layout_(layout), name_(npu3::function_name(fn))
 {
 }
 
@@ -70,7 +65,7 @@ bool MailboxChannel::start()
         up_ = false;
         return false;
     }
-    // Rings empty (interface doc §4.2: x2i head == tail, i2x tail == head).
+    // Rings empty (docs/spec/driver-interface.md §4.2: x2i head == tail, i2x tail == head).
     x2i_head_ = 0;
     i2x_tail_ = 0;
     device_.set_mbox_reg(fn_, l.x2i_tail_reg, 0);
@@ -305,7 +300,7 @@ void MailboxChannel::i2x_write(uint32_t id, uint32_t opcode, std::span<const uin
     std::memcpy(sram.data() + ring + pos, &h, sizeof(h));
     std::memcpy(sram.data() + ring + pos + kHeaderSize, payload.data(), payload.size());
     i2x_tail_ = pos + kHeaderSize + h.total_size;
-    // Package first, then the tail, then the interrupt (interface doc §4.5).
+    // Package first, then the tail, then the interrupt (docs/spec/driver-interface.md §4.5).
     device_.set_mbox_reg(fn_, layout_.i2x_tail_reg, i2x_tail_);
     ++stats_.responses;
     device_.raise_msix(fn_, layout_.i2x_msi_idx);

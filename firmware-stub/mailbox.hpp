@@ -1,6 +1,6 @@
 // One management mailbox channel of one PCI function, firmware side: it
 // publishes mailbox_info, consumes requests from the x2i ring and produces
-// responses on the i2x ring (interface doc §4). The channel only moves
+// responses on the i2x ring (docs/spec/driver-interface.md §4). The channel only moves
 // packages; what a message means is the RequestHandler's business.
 //
 // Everything here is synchronous: service() walks the ring once and returns.
@@ -104,8 +104,5 @@ private:
     uint32_t i2x_tail_ = 0;   // our write position in the i2x ring (may equal i2x_size)
     ChannelStats stats_;
 };
-
-// "pf", "vf0", ...
-[[nodiscard]] std::string function_name(npu3::FunctionIndex fn);
 
 } // namespace aie4emu::fw

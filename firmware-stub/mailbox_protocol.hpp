@@ -50,7 +50,7 @@ inline constexpr uint32_t kProtocolMajor = 5;      // npu3_regs.c npu3_fw_featur
 inline constexpr uint32_t kProtocolMinMinor = 10;  // npu3_regs.c npu3_fw_feature_table .min_minor
 inline constexpr uint32_t kProtocolMinor = 10;     // what we publish (emulator choice: the minimum accepted)
 
-// MSI-X vector of management responses. Emulator choice (interface doc §4.1
+// MSI-X vector of management responses. Emulator choice (docs/spec/driver-interface.md §4.1
 // recommends 0); hw/npu3/npu3_regs.hpp does not define it.
 // TODO: take from hw/npu3/npu3_regs.hpp once the device names it.
 inline constexpr uint32_t kI2xMsiIdx = 0;

@@ -1,13 +1,11 @@
-// aie4-mkfw: write a stub firmware image (image_format.hpp) for the PSP stub.
-//   aie4-mkfw --kind npu|cert --out FILE [--build-id N] [--payload-bytes N] [--corrupt]
-// --corrupt stores a wrong checksum (the PSP must refuse the image).
+// aie4-mkfw: write a stub firmware image (image_format.hpp) for the PSP stub (aie4-mkfw --help).
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <optional>
 #include <string>
-#include <string_view>
+
+#include "cli/cli.hpp"
 
 #include <fmt/format.h>
 
@@ -17,72 +15,38 @@ namespace {
 
 using namespace aie4emu::fw::image;
 
-void usage()
-{
-    fmt::print(stderr,
-               "usage: aie4-mkfw --kind npu|cert --out FILE [--build-id N] [--payload-bytes N] [--corrupt]\n"
-               "  default payload {} bytes (file {} bytes); at most {} payload bytes\n",
-               kDefaultPayloadSize, kDefaultPayloadSize + kHeaderSize, kMaxPayloadSize);
-}
-
-std::optional<uint32_t> parse_u32(const char* s)
-{
-    errno = 0;
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(s, &end, 0);
-    if (errno != 0 || end == s || *end != '\0' || *s == '-' || v > 0xFFFFFFFFull)
-        return std::nullopt;
-    return static_cast<uint32_t>(v);
-}
+constexpr aie4emu::cli::Choice<ImageKind> kKinds[] = {
+    {"npu", ImageKind::npu, "the NPU firmware image (npu.dev.sbin)"},
+    {"cert", ImageKind::cert, "the CERT firmware image (cert.dev.sbin)"},
+};
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    std::optional<ImageKind> kind;
+    ImageKind kind = ImageKind::npu;
     std::string out;
     uint32_t build_id = 1;
     uint32_t payload = kDefaultPayloadSize;
     bool corrupt = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view a = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (a == "--kind" && has_value) {
-            kind = parse_kind(argv[++i]);
-            if (!kind) {
-                fmt::print(stderr, "aie4-mkfw: --kind must be npu or cert\n");
-                return 2;
-            }
-        } else if (a == "--out" && has_value) {
-            out = argv[++i];
-        } else if ((a == "--build-id" || a == "--payload-bytes") && has_value) {
-            const auto v = parse_u32(argv[++i]);
-            if (!v) {
-                fmt::print(stderr, "aie4-mkfw: {} needs an unsigned 32-bit number\n", a);
-                return 2;
-            }
-            (a == "--build-id" ? build_id : payload) = *v;
-        } else if (a == "--corrupt") {
-            corrupt = true;
-        } else if (a == "--help" || a == "-h") {
-            usage();
-            return 0;
-        } else {
-            fmt::print(stderr, "aie4-mkfw: unknown or incomplete option '{}'\n", a);
-            usage();
-            return 2;
-        }
-    }
-    if (!kind || out.empty()) {
-        usage();
-        return 2;
-    }
+    CLI::App app{fmt::format("Writes a stub firmware image for the PSP stub (firmware-stub/image_format.hpp).\n"
+                             "Default payload {} bytes (file {} bytes); at most {} payload bytes.",
+                             kDefaultPayloadSize, kDefaultPayloadSize + kHeaderSize, kMaxPayloadSize),
+                 "aie4-mkfw"};
+    aie4emu::cli::configure(app, "usage: aie4-mkfw --kind npu|cert --out FILE [--build-id N] [--payload-bytes N] [--corrupt]");
+    aie4emu::cli::add_choice<ImageKind>(app, "--kind", kind, kKinds, "which image:")->required();
+    app.add_option("--out", out, "the file to write")->type_name("FILE")->required();
+    aie4emu::cli::add_number(app, "--build-id", build_id, 0u, UINT32_MAX, "build id stored in the header (default 1)");
+    aie4emu::cli::add_number(app, "--payload-bytes", payload, 0u, UINT32_MAX, "payload size in bytes");
+    app.add_flag("--corrupt", corrupt, "store a wrong checksum (the PSP must refuse the image)");
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
     if (payload > kMaxPayloadSize) {
         fmt::print(stderr, "aie4-mkfw: payload {} exceeds {} (the driver cannot load files of 4 MiB)\n", payload,
                    kMaxPayloadSize);
         return 2;
     }
-    const auto bytes = build_image(*kind, build_id, payload, corrupt);
+    const auto bytes = build_image(kind, build_id, payload, corrupt);
     std::FILE* f = std::fopen(out.c_str(), "wb");
     if (f == nullptr) {
         fmt::print(stderr, "aie4-mkfw: cannot open {}: {}\n", out, std::strerror(errno));
@@ -93,7 +57,7 @@ int main(int argc, char** argv)
         fmt::print(stderr, "aie4-mkfw: writing {} failed\n", out);
         return 1;
     }
-    fmt::print("{}: {} image, build {}, {} bytes{}\n", out, kind_name(*kind), build_id, bytes.size(),
+    fmt::print("{}: {} image, build {}, {} bytes{}\n", out, kind_name(kind), build_id, bytes.size(),
                corrupt ? " (corrupt checksum)" : "");
     return 0;
 }

@@ -28,7 +28,7 @@ inline constexpr uint32_t kCertAlign = 0x8000;   // PSP_CFW_ALIGN
 inline constexpr uint32_t kOk = 0;
 inline constexpr uint32_t kErrorCancel = npu3::regs::kPspErrorCancel;     // PSP_ERROR_CANCEL 0xFFFF0002
 inline constexpr uint32_t kErrorBadState = npu3::regs::kPspErrorBadState; // PSP_ERROR_BAD_STATE 0xFFFF0007
-// The real PSP's other codes are not public (interface doc §11.4); the driver
+// The real PSP's other codes are not public (docs/spec/driver-interface.md §11.4); the driver
 // treats every non-zero value alike. Emulator choice, kept in a range the
 // driver does not name so logs tell them apart:
 inline constexpr uint32_t kErrorUnknownCommand = 0xFFFF00F1;  // cmd not 1..4

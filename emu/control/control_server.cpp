@@ -93,10 +93,10 @@ void ControlServer::add_command(const std::string& name, std::string help, Handl
 }
 
 void ControlServer::start() {
-    std::error_code fs_ec;
-    std::filesystem::remove(path_, fs_ec); // a stale socket from a killed run
+    socket_dir::remove_stale_socket(path_); // a killed run's; aie4emu holds the folder's lock
     acceptor_.open(stream());
     acceptor_.bind(stream::endpoint(path_));
+    bound_file_ = socket_dir::identify(path_);
     acceptor_.listen();
     running_ = true;
     accept_next();
@@ -108,8 +108,9 @@ void ControlServer::stop() {
     running_ = false;
     boost::system::error_code ec;
     acceptor_.close(ec);
-    std::error_code fs_ec;
-    std::filesystem::remove(path_, fs_ec);
+    // Only the file bound here: the path may now be another emulator's socket.
+    socket_dir::remove_if_ours(path_, bound_file_);
+    bound_file_ = {};
 }
 
 void ControlServer::accept_next() {

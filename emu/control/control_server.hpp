@@ -1,4 +1,4 @@
-// The JSON control socket of aie4emu (ARCHITECTURE.md, emu/control).
+// The JSON control socket of aie4emu (docs/architecture.md "Observability").
 //
 // Protocol: one JSON object per line in each direction over a UNIX stream
 // socket. A request names a command, {"cmd": "status"}, plus arguments; the
@@ -8,6 +8,8 @@
 // device. Bad input (not JSON, no "cmd", unknown command, oversized line)
 // gets an error reply; it never stops the server.
 #pragma once
+
+#include "emu/socket_dir.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -66,6 +68,7 @@ private:
     };
     std::map<std::string, Command> commands_;
     bool running_ = false;
+    socket_dir::BoundFile bound_file_; // the socket file bind() created; only it is unlinked
 };
 
 // Blocking client used by aie4ctl and tests: sends one request, returns the

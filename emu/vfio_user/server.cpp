@@ -1,5 +1,6 @@
 #include "emu/vfio_user/server.hpp"
 
+#include "emu/socket_dir.hpp"
 #include "emu/vfio_user/protocol.hpp"
 #include "hw/sim/internal_error.hpp"
 #include "hw/sim/log.hpp"
@@ -197,7 +198,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
     asio::steady_timer retry_timer;
     bool listening = false;
     bool accept_pending = false;
-    bool created_socket_file = false;
+    socket_dir::BoundFile bound_file; // the socket file bind() created; only it is unlinked
 
     // The connection. `gen` changes on every connect/disconnect so stale
     // completion handlers recognise themselves.
@@ -253,11 +254,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
     void start() {
         if (listening)
             return;
-        std::error_code fs_ec;
-        std::filesystem::remove(path, fs_ec); // stale socket of a killed run
+        socket_dir::remove_stale_socket(path); // a killed run's; aie4emu holds the folder's lock
         acceptor.open(stream());
         acceptor.bind(stream::endpoint(path));
-        created_socket_file = true;
+        bound_file = socket_dir::identify(path);
         acceptor.listen();
         listening = true;
         vlog(name(), "listening on {}", path);
@@ -273,11 +273,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         accept_pending = false;
         if (sock)
             teardown("server stopped");
-        if (created_socket_file) {
-            std::error_code fs_ec;
-            std::filesystem::remove(path, fs_ec);
-            created_socket_file = false;
-        }
+        // Only the file bound here: the path may now be another emulator's socket.
+        socket_dir::remove_if_ours(path, bound_file);
+        bound_file = {};
         if (was_listening)
             vlog(name(), "stopped");
     }

@@ -19,8 +19,6 @@ namespace aie4emu::fw::cert {
 
 namespace {
 
-std::string fn_name(npu3::FunctionIndex fn) { return fn == npu3::kPf ? std::string("pf") : fmt::format("vf{}", fn - 1); }
-
 template <typename T>
 T load(const uint8_t* p)
 {
@@ -38,7 +36,8 @@ bool read_value(pcie::DmaSpace& dma, uint64_t addr, T& out)
 template <typename T>
 bool write_value(pcie::DmaSpace& dma, uint64_t addr, T value)
 {
-    // One write per value: a u64 read_index goes out as a single 8-byte store (§5.3).
+    // One write per value: a u64 read_index goes out as a single 8-byte store
+    // (docs/spec/queue-and-cert.md §5.3).
     return dma.write(addr, &value, sizeof value);
 }
 
@@ -246,7 +245,7 @@ Cert::Queue* Cert::find(npu3::FunctionIndex fn, uint32_t id)
 void Cert::on_doorbell(HwContext& context, uint32_t offset, uint32_t value)
 {
     counters_.add("cert.doorbells");
-    const std::string name = fn_name(context.fn);
+    const std::string name = npu3::function_name(context.fn);
     if (device_ == nullptr) {
         AIE4_LOG(cert, name, 0, "doorbell of context {} before bind: ignored", context.id);
         return;
@@ -442,7 +441,7 @@ bool Cert::admit(Queue& q)
         fail_queue(q, fmt::format("invalid index: consumer {}, write_index {}, capacity {}", c, wi, h->capacity));
         return false;
     }
-    // §1.3: publish the snapshot the kernel will compare read_index against. It never exceeds
+    // docs/spec/queue-and-cert.md §1.3: publish the snapshot the kernel will compare read_index against. It never exceeds
     // the real write_index and every read_index written below stays <= it.
     const bool mirror = config_.umq_mirror && h->layout == &umq::kXrtV1Layout;
     if (mirror && !write_value(dma, q.hsa + umq::kKernelWriteIndexOffset, wi)) {
@@ -453,7 +452,7 @@ bool Cert::admit(Queue& q)
         if (!config_.umq_mirror && h->major == umq::kXrtV1Layout.major)
             AIE4_LOG(cert, q.name, 0,
                      "context {}: queue says version {}.{} but umq_mirror is off: reading the kernel layout, "
-                     "write_index @{:#x} = {} (xrt-umq-cert.md §1.2)",
+                     "write_index @{:#x} = {} (docs/spec/queue-and-cert.md §1.2)",
                      q.id, h->major, h->minor, umq::kKernelLayout.write_index_offset, wi);
         return false;
     }
@@ -741,7 +740,7 @@ void Cert::on_context_destroyed(const HwContext& context)
             // A device without an array (device.hpp: unit tests): no columns to release.
         }
     }
-    AIE4_LOG(cert, fn_name(fn), 0, "context {} destroyed", context.id);
+    AIE4_LOG(cert, npu3::function_name(fn), 0, "context {} destroyed", context.id);
 }
 
 std::optional<ContextStats> Cert::context_stats(npu3::FunctionIndex fn, uint32_t context_id) const

@@ -1,4 +1,4 @@
-// CERT: the per-context command processor of the emulated AIE4 (xrt-umq-cert.md §5).
+// CERT: the per-context command processor of the emulated AIE4 (docs/spec/queue-and-cert.md §5).
 //
 // On a doorbell of a context it reads the context's user-mode queue in guest
 // memory (queue_facts.hpp), runs every packet from its consumer index up to
@@ -22,7 +22,7 @@
 //     unknown or unimplemented operation, address outside the partition,
 //     array fault, timeout): ERROR completion HSA_ERR(code) (queue_facts.hpp),
 //     a log line, the packet still retires (read_index advances) and the
-//     context keeps serving (§5.1, §9.10: never a hang). Members after a
+//     context keeps serving (§5.1, §9: never a hang). Members after a
 //     failed one in the same chain complete ABORT (§5.2).
 //     CertConfig::fail_context_on_packet_error turns such errors into context
 //     failures too.
@@ -62,7 +62,7 @@ struct CertConfig {
     bool umq_mirror = true;
     // Columns of a context when `partition_columns` is unset or returns nullopt: VF k (function
     // k + 1) owns [k * columns_per_vf, +columns_per_vf), which is the partition the amdxdna VF
-    // creates (CREATE_PARTITION{0, 3}, interface doc §5; firmware-stub FirmwareConfig).
+    // creates (CREATE_PARTITION{0, 3}, docs/spec/driver-interface.md §5; firmware-stub FirmwareConfig).
     unsigned columns_per_vf = msg::kVfPartitionColumns;
     std::function<std::optional<ColumnRange>(const HwContext&)> partition_columns;
     CertCosts costs{};

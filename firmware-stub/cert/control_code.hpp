@@ -1,5 +1,5 @@
 // Facts of the control-code format CERT runs (aiebu "aie2ps" ISA, also used
-// for aie4). Sources: xrt-umq-cert.md §8.2 and §8.4 (aiebu
+// for aie4). Sources: docs/spec/queue-and-cert.md §8.2 and §8.4 (aiebu
 // specification/aie2ps/isa-spec.yaml); every encoding below was checked by
 // assembling with Debian's `aiebu-asm -t aie4` 2.25 (fixtures in
 // tests/fixtures/cert/).
@@ -69,7 +69,7 @@ enum class Opcode : uint8_t {
 inline constexpr uint8_t kWrite32DAddressImmediate = 1u << 0;
 inline constexpr uint8_t kWrite32DValueImmediate = 1u << 1;
 
-// UC-DMA buffer descriptor (16 bytes; xrt-umq-cert.md §8.2, checked with aiebu-asm).
+// UC-DMA buffer descriptor (16 bytes; docs/spec/queue-and-cert.md §8.2, checked with aiebu-asm).
 struct UcDmaBdLayout {
     static constexpr uint32_t kLenMask = 0xFFFF;          // word 0 bits 15:0: length in 32-bit words
     static constexpr uint32_t kChainBit = 1u << 16;       // word 0 bit 16: another BD follows
@@ -80,7 +80,7 @@ struct UcDmaBdLayout {
 };
 
 // One decoded operation. Operand meaning depends on the opcode; the decoder
-// fills the fields below as named in isa-spec (§8.4 of xrt-umq-cert.md).
+// fills the fields below as named in isa-spec (docs/spec/queue-and-cert.md §8.4).
 struct Op {
     Opcode code{};
     uint32_t offset = 0;     // byte offset of the op within its page

@@ -23,7 +23,7 @@ constexpr uint64_t kColumnOffsetMask = (uint64_t{1} << aie::Geometry::kColumnShi
 // APPLY_OFFSET_57 walks `num_entries` shim BDs laid out back to back in the page data
 // (9 words each, register_map.hpp kShimBdWords) [inferred: the ISA names no stride].
 constexpr uint32_t kApplyOffsetBdStride = aie::regs::kShimBdWords * 4;
-// patch57_aie4: BD word 0[24:0] = address bits 56:32, word 1 = bits 31:0 (xrt-umq-cert.md §8.3).
+// patch57_aie4: BD word 0[24:0] = address bits 56:32, word 1 = bits 31:0 (docs/spec/queue-and-cert.md §8.3).
 constexpr uint32_t kBdAddrHighMask = 0x01FFFFFF;
 constexpr uint32_t kMaxUcDmaChain = kPageSize / kUcDmaBdSize;
 
@@ -755,7 +755,7 @@ private:
         return Step::blocked;
     }
 
-    // APPLY_OFFSET_57 table, n, k (xrt-umq-cert.md §8.3): add to the 57-bit base of n shim
+    // APPLY_OFFSET_57 table, n, k (docs/spec/queue-and-cert.md §8.3): add to the 57-bit base of n shim
     // BDs in the page data. k = 0xFFFF adds page 0's host address (as a shim address, i.e.
     // + the 0x80000000 offset [inferred from patch57_aie4]); otherwise k indexes the argument
     // table. XRT 2.25 sends no table (args_len 0) and patches the BDs itself through

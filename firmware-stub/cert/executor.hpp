@@ -27,8 +27,8 @@
 //   to its next event (or the next UC-DMA completion) [ours].
 // - Registers r0..r7 belong to a job, r8..r23 (g0..g15) to the uC (§8.4).
 // - Addresses in operations and UC-DMA BDs are partition-relative AXI-MM
-//   addresses (column 0 = the partition's first column; aie-architecture-
-//   and-peers.md §A.2b). Anything beyond the partition's columns fails the
+//   addresses (column 0 = the partition's first column; docs/spec/array.md
+//   §A.2b). Anything beyond the partition's columns fails the
 //   command: control code never reaches another partition's tiles.
 // - UC-DMA (DM2MM) copies words from the page data into array registers; a
 //   uC has one DMA engine, BDs complete in order, the data lands when the

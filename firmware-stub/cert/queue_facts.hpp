@@ -1,7 +1,7 @@
 // Facts of the user-mode queue CERT serves: queue header layouts, the packet
 // slot, the EXEC_BUF payloads and the completion codes. Each fact names its
-// source; "xrt-umq-cert.md §n" is /work/shared/docs/xrt-umq-cert.md, where the
-// evidence (binary / src / inferred) is recorded.
+// source; bare section numbers below are sections of docs/spec/queue-and-cert.md, where
+// the evidence (binary / source / inferred) is recorded.
 //
 //   [shim-bin]  Debian libxrt_driver_xdna.so.2.25.00 (hwq_umq::hwq_umq,
 //               issue_single_exec_buf), read by the doc's author (§1.1, §4)
@@ -28,7 +28,7 @@ inline constexpr uint32_t kCapacityOffset = 0x0C;
 inline constexpr uint32_t kCommonHeaderBytes = 0x10;
 
 struct HeaderLayout {
-    uint16_t major;                 // version.major that selects it (xrt-umq-cert.md §1.3 [inferred])
+    uint16_t major;                 // version.major that selects it (docs/spec/queue-and-cert.md §1.3 [inferred])
     uint32_t write_index_offset;    // u64
     uint32_t data_address_offset;   // u64: device address of slot 0
     uint32_t size;                  // header bytes
@@ -41,7 +41,7 @@ inline constexpr HeaderLayout kKernelLayout{0, 0x10, 0x18, 0x20};
 // Where the kernel reads write_index: CERT mirrors the v1.0 write_index here (§1.3 [inferred]).
 inline constexpr uint32_t kKernelWriteIndexOffset = kKernelLayout.write_index_offset;
 
-// The kernel's sanity bound on outstanding packets: CTX_MAX_CMDS [kernel] (§6.3 of the interface doc).
+// The kernel's sanity bound on outstanding packets: CTX_MAX_CMDS [kernel] (docs/spec/driver-interface.md §6.3).
 inline constexpr uint64_t kKernelMaxOutstanding = 32;
 // Largest capacity CERT accepts [ours]: XRT uses 32; anything beyond 64 Ki slots is garbage.
 inline constexpr uint32_t kMaxCapacity = 1u << 16;
@@ -86,7 +86,7 @@ inline constexpr unsigned kMaxUcIndex = 5;               // XRT throws above 5 [
 inline constexpr uint32_t kIndirectDataHeaderBytes = 8;
 inline constexpr uint32_t kIndirectDataBytes = kIndirectDataHeaderBytes + kExecBufBytes;
 
-// ---- completion word (§5.2) -------------------------------------------------------------
+// ---- completion word (docs/spec/queue-and-cert.md §5.2) -------------------------------------------------------------
 // enum hsa_cmd_state [host_queue.h] = ert_cmd_state [ert.h].
 inline constexpr uint32_t kStateCompleted = 4;   // HSA_CMD_STATE_COMPLETED
 inline constexpr uint32_t kStateError = 5;       // HSA_CMD_STATE_ERROR

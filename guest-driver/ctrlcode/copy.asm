@@ -9,7 +9,7 @@
 ;
 ; The host patches the buffer addresses into the two shim BDs (APPLY_OFFSET_57 makes aiebu-asm
 ; emit .rela.dyn type 6, XRT patch57_aie4: BD word 0[24:0] = address bits 56:32, word 1 = bits
-; 31:0, plus 0x80000000; xrt-umq-cert.md §8.3).
+; 31:0, plus 0x80000000; docs/spec/queue-and-cert.md §8.3).
 ;
 ; Addresses are partition-relative AXI-MM addresses: col << 25 | address_row << 20 | offset.
 ; Register offsets, BD words and lock semantics: hw/aie/register_map.hpp. Stream-switch port

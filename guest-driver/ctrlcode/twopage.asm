@@ -1,5 +1,5 @@
 ; Two pages: each job carries ~4.4 KiB of data, and a job never spans pages
-; (xrt-umq-cert.md §8.2), so the assembler must start page 1 for job 1.
+; (docs/spec/queue-and-cert.md §8.2), so the assembler must start page 1 for job 1.
 START_JOB 0
   UC_DMA_WRITE_DES_SYNC @ucbd_a
 END_JOB

@@ -11,6 +11,7 @@ set -euo pipefail
 # Modules loaded in the guest; their dependency closure (softdeps included) comes along.
 MODULES=(amdxdna qemu_fw_cfg virtio_blk ext4)
 INIT=$AIE4_ROOT/guest-driver/init/init.sh
+HOOK=$AIE4_ROOT/guest-driver/init/carveout-hook.sh
 OUT=$AIE4_IMAGE_DIR/initramfs.img
 STAMP=$OUT.inputs
 
@@ -24,7 +25,7 @@ esac
 aie4_tree_ready || aie4_die "the trixie tree is not ready: run ./aie4 setup"
 mkdir -p "$AIE4_IMAGE_DIR"
 
-hash=$(payload_inputs_hash "$INIT" "$0" "$AIE4_ROOT/guest-driver/image/payload.sh")
+hash=$(payload_inputs_hash "$INIT" "$HOOK" "$0" "$AIE4_ROOT/guest-driver/image/payload.sh")
 if [ -z "$force" ] && [ -s "$OUT" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$hash" ]; then
     aie4_step "initramfs: up to date"
     exit 0
@@ -72,6 +73,7 @@ aie4_tree_run --argv0 depmod /usr/bin/kmod -b "$stage" "$AIE4_KVER" ||
 payload_firmware "$stage/lib/firmware"
 programs=$(payload_programs "$stage/usr/bin")
 install -m 755 "$INIT" "$stage/init"
+install -D -m 755 "$HOOK" "$stage/usr/local/sbin/aie4-carveout-hook"
 
 # newc cpio of the stage, sorted for reproducibility, by the tree's busybox.
 (cd "$stage" && find . | LC_ALL=C sort | "$stage/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1) >"$OUT.tmp" ||

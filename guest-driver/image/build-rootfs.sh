@@ -9,6 +9,8 @@ set -euo pipefail
 . "$AIE4_ROOT/guest-driver/image/payload.sh"
 
 INIT=$AIE4_ROOT/guest-driver/init/init.sh
+HOOK=$AIE4_ROOT/guest-driver/init/carveout-hook.sh
+EXAMPLES=$AIE4_BUILD/xrt-examples   # guest-driver/xrt-examples/build.sh (run first by ./aie4 boot)
 OUT=$AIE4_IMAGE_DIR/rootfs-xrt.ext4
 STAMP=$OUT.inputs
 
@@ -23,7 +25,7 @@ aie4_tree_ready || aie4_die "the trixie tree is not ready: run ./aie4 setup"
 command -v mke2fs >/dev/null || aie4_die "mke2fs missing (e2fsprogs; ./aie4 setup installs it)"
 mkdir -p "$AIE4_IMAGE_DIR"
 
-hash=$(payload_inputs_hash "$INIT" "$0" "$AIE4_ROOT/guest-driver/image/payload.sh")
+hash=$(payload_inputs_hash "$INIT" "$HOOK" "$0" "$AIE4_ROOT/guest-driver/image/payload.sh" "$EXAMPLES/.inputs")
 if [ -z "$force" ] && [ -s "$OUT" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$hash" ]; then
     aie4_step "xrt root image: up to date"
     exit 0
@@ -37,7 +39,14 @@ exec 8>"$AIE4_TREE_CACHE/.tree-write.lock"
 flock -w 600 8 || aie4_die "another image build holds $AIE4_TREE_CACHE/.tree-write.lock"
 # Our files in the tree: places no Debian package owns, rewritten from scratch on every build.
 install -D -m 755 "$INIT" "$AIE4_TREE/usr/local/sbin/aie4-init"
-rm -f "$AIE4_TREE"/usr/local/bin/aie4-*
+install -D -m 755 "$HOOK" "$AIE4_TREE/usr/local/sbin/aie4-carveout-hook"
+rm -f "$AIE4_TREE"/usr/local/bin/aie4-* "$AIE4_TREE"/usr/local/bin/xrt-*
+rm -rf "$AIE4_TREE/usr/local/share/aie4"
+# The XRT example applications and their kernels (docs/xrt.md).
+[ -s "$EXAMPLES/.inputs" ] || aie4_die "the XRT examples are not built (guest-driver/xrt-examples/build.sh)"
+install -m 755 "$EXAMPLES"/bin/xrt-* "$AIE4_TREE/usr/local/bin/"
+mkdir -p "$AIE4_TREE/usr/local/share/aie4"
+cp -r "$EXAMPLES/share" "$AIE4_TREE/usr/local/share/aie4/xrt"
 programs=$(payload_programs "$AIE4_TREE/usr/local/bin")
 payload_firmware "$AIE4_TREE/usr/lib/firmware"
 

@@ -220,13 +220,13 @@ inline constexpr std::uint32_t ioctl_get_info =
 // DRM_IOCTL_AMDXDNA_WAIT_CMD as the kernel header defines it (_IOW).
 inline constexpr std::uint32_t ioctl_wait_cmd_kernel = amdxdna_ioctl(ioc_write, IoctlId::wait_cmd, sizeof(WaitCmd));
 // The number XRT 2.25's shim really issues (_IOWR); DRM dispatches on nr and accepts it
-// (xrt-umq-cert.md §6.1).
+// (docs/spec/queue-and-cert.md §6.1).
 inline constexpr std::uint32_t ioctl_wait_cmd_xrt =
     amdxdna_ioctl(ioc_read | ioc_write, IoctlId::wait_cmd, sizeof(WaitCmd));
 // DRM_IOCTL_GEM_CLOSE = DRM_IOW(0x09, struct drm_gem_close)
 inline constexpr std::uint32_t ioctl_gem_close = ioc(ioc_write, drm_ioctl_base, 0x09, sizeof(GemClose));
 
-// Numbers cross-checked against amdxdna-aie4-interface.md §7 and xrt-umq-cert.md §6.1.
+// Numbers cross-checked against docs/spec/driver-interface.md §7 and docs/spec/queue-and-cert.md §6.1.
 static_assert(ioctl_create_hwctx == 0xC0386440U);
 static_assert(ioctl_destroy_hwctx == 0xC0086441U);
 static_assert(ioctl_create_bo == 0xC0206443U);

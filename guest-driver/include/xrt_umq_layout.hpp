@@ -1,7 +1,7 @@
 #pragma once
 // User-mode-queue, ERT command and control-code facts the guest programs write.
 //
-// Sources (see /work/shared/docs/xrt-umq-cert.md for the evidence behind each):
+// Sources (see docs/spec/queue-and-cert.md for the evidence behind each):
 //  - XRT 2.25 shim queue v1.0 (libxrt_driver_xdna.so.2.25.00, hwq_umq::hwq_umq,
 //    issue_single_exec_buf; xdna-driver src/shim/umq/host_queue.h): §1.1, §4.1, §4.2.
 //  - kernel 7.3.4 struct host_queue_header (drivers/accel/amdxdna/aie4_host_queue.h): §1.1.

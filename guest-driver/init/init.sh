@@ -5,11 +5,16 @@
 #   1. mounts proc, sysfs, devtmpfs, debugfs (and tmpfs /tmp, /run)
 #   2. initramfs stage of the xrt variant (kernel cmdline aie4.root=/dev/vda): loads virtio_blk +
 #      ext4, mounts the root image and switch_roots into /usr/local/sbin/aie4-init
-#   3. prints "AIE4-READY uptime=<s>" (the host measures boot time from it)
-#   4. with a script in fw_cfg (QEMU -fw_cfg name=opt/aie4/script,file=FILE): runs it as root with
+#   3. starts the carveout hook: `busybox uevent` runs aie4-carveout-hook for every kernel uevent,
+#      so each amdxdna function that binds (modprobe, or insmod of a developer's module) gets
+#      its carveout and XRT works with no manual step (docs/xrt.md)
+#   4. prints "AIE4-READY uptime=<s>" (the host measures boot time from it)
+#   5. with a script in fw_cfg (QEMU -fw_cfg name=opt/aie4/script,file=FILE): runs it as root with
 #      sh, then prints "AIE4-RESULT rc=<exit status>"
 #      with aie4.shell=1 (or no script): an interactive shell on the console
-#   5. powers the guest off (QEMU runs with -no-reboot, so it exits)
+#   6. writes the kernel log (dmesg) to the second serial port, when there is one (./aie4 boot
+#      connects it to a file: the saved results' dmesg.txt), so it stays out of the console
+#   7. powers the guest off (QEMU runs with -no-reboot, so it exits)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 
@@ -49,6 +54,26 @@ is_mounted /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/de
 hostname aie4-guest 2>/dev/null
 cd /
 
+# The listener must own its netlink socket before anything can load amdxdna.
+if command -v aie4-carveout-hook >/dev/null 2>&1; then
+    busybox uevent aie4-carveout-hook </dev/null >/dev/null 2>&1 &
+    hook_pid=$!
+    i=0
+    while ! grep -qE "^[0-9a-f]+ +15 +$hook_pid " /proc/net/netlink 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.02; i=$((i + 1))
+    done
+    [ $i -lt 100 ] || echo "aie4-init: the carveout hook's uevent listener did not start"
+    aie4-carveout-hook coldplug
+    # kmod's modprobe (the xrt root) returns only once the carveout is set; the uevent comes a
+    # moment later. In /run, not /etc: the image's tree is shared with the initramfs builder,
+    # whose module closure must not see this rule.
+    if modprobe --version 2>/dev/null | grep -q kmod; then
+        mkdir -p /run/modprobe.d
+        echo 'install amdxdna /sbin/modprobe --ignore-install amdxdna $CMDLINE_OPTS && { /usr/local/sbin/aie4-carveout-hook coldplug; true; }' \
+            >/run/modprobe.d/aie4-carveout.conf
+    fi
+fi
+
 modprobe qemu_fw_cfg 2>/dev/null
 script=/sys/firmware/qemu_fw_cfg/by_name/opt/aie4/script/raw
 echo "AIE4-READY uptime=$(uptime_s)s kernel=$(uname -r)"
@@ -71,6 +96,8 @@ else
     fi
 fi
 
+# Only a port with a UART behind it accepts the write; without one this fails at once.
+dmesg >/dev/ttyS1 2>/dev/null
 echo "aie4-init: powering off (uptime $(uptime_s)s)"
 sync
 poweroff -f 2>/dev/null

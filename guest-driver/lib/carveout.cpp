@@ -1,5 +1,7 @@
 #include "guest-driver/lib/carveout.hpp"
 
+#include "cli/number.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -17,20 +19,6 @@
 namespace aie4emu::guest {
 
 namespace {
-
-// kstrtou64(s, 0, ...) rules: optional "0x"/"0X" (hex) or "0" (octal) prefix, digits only,
-// one trailing newline allowed; we have already stripped whitespace.
-std::optional<std::uint64_t> parse_u64_base0(const std::string& s)
-{
-    if (s.empty() || s[0] == '-' || s[0] == '+' || std::isspace(static_cast<unsigned char>(s[0])))
-        return std::nullopt;
-    errno = 0;
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(s.c_str(), &end, 0);
-    if (errno != 0 || end == s.c_str() || *end != '\0')
-        return std::nullopt;
-    return v;
-}
 
 std::string trim(const std::string& s)
 {
@@ -102,8 +90,8 @@ std::optional<Carveout> parse_carveout(const std::string& text)
     const auto at = t.find('@');
     if (at == std::string::npos)
         return std::nullopt;
-    const auto size = parse_u64_base0(t.substr(0, at));
-    const auto addr = parse_u64_base0(t.substr(at + 1));
+    const auto size = cli::parse_kstrtou64_base0(t.substr(0, at));
+    const auto addr = cli::parse_kstrtou64_base0(t.substr(at + 1));
     if (!size || !addr)
         return std::nullopt;
     return Carveout{*size, *addr};
@@ -167,6 +155,15 @@ CarveoutSetup ensure_carveout(const std::string& file, const Carveout& wanted)
     const int e = errno;
     ::close(fd);
     if (n != static_cast<ssize_t>(text.size())) {
+        // EBUSY: configured meanwhile (the guest image's carveout hook runs on every bind).
+        if (n < 0 && e == EBUSY)
+            if (const auto now = read_carveout_file(file); now && now->size != 0) {
+                result.ok = true;
+                result.already_configured = true;
+                result.active = *now;
+                result.message = "carveout already configured: " + format_carveout(*now);
+                return result;
+            }
         result.message = "write " + file + ": " + (n < 0 ? std::strerror(e) : "short write");
         return result;
     }

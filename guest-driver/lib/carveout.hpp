@@ -1,5 +1,5 @@
 #pragma once
-// Carveout configuration for a guest without an IOMMU (amdxdna-aie4-interface.md §6.4):
+// Carveout configuration for a guest without an IOMMU (docs/spec/driver-interface.md §6.4):
 // the guest kernel reserves RAM with memmap=SIZE$ADDR, and root writes "SIZE@ADDR" to the
 // driver's debugfs file `carveout` before the first open() of the accel node.
 //
@@ -23,7 +23,7 @@ struct Carveout {
     std::uint64_t addr = 0;
 };
 
-// Parses "size@addr" with the kernel's number rules (base prefix 0x / 0 / decimal).
+// Parses "size@addr" with the kernel's number rule (cli::parse_kstrtou64_base0).
 std::optional<Carveout> parse_carveout(const std::string& text);
 std::string format_carveout(const Carveout& c); // "0x<size>@0x<addr>"
 bool carveout_aligned(const Carveout& c, std::uint64_t page_size = 4096);

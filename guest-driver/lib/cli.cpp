@@ -1,7 +1,5 @@
 #include "guest-driver/lib/cli.hpp"
 
-#include <cerrno>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -23,18 +21,6 @@ bool write_file_bytes(const std::string& path, std::span<const std::uint8_t> byt
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     return static_cast<bool>(out);
-}
-
-std::optional<std::uint64_t> parse_number(const std::string& text)
-{
-    if (text.empty() || text[0] == '-' || text[0] == '+')
-        return std::nullopt;
-    errno = 0;
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
-    if (errno != 0 || end == text.c_str() || *end != '\0')
-        return std::nullopt;
-    return v;
 }
 
 std::vector<std::string> split(const std::string& text, char separator)

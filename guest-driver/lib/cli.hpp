@@ -1,5 +1,5 @@
 #pragma once
-// Small helpers shared by the guest programs: files and number parsing.
+// Small helpers shared by the guest programs: files and lists. Numbers: cli/number.hpp.
 
 #include <cstdint>
 #include <optional>
@@ -11,7 +11,6 @@ namespace aie4emu::guest {
 
 std::optional<std::vector<std::uint8_t>> read_file_bytes(const std::string& path);
 bool write_file_bytes(const std::string& path, std::span<const std::uint8_t> bytes);
-std::optional<std::uint64_t> parse_number(const std::string& text); // decimal or 0x hex
 std::vector<std::string> split(const std::string& text, char separator);
 
 } // namespace aie4emu::guest

@@ -1,5 +1,5 @@
 #pragma once
-// Reader for the control-code ELF that `aiebu-asm -t aie4` writes (xrt-umq-cert.md §8.1):
+// Reader for the control-code ELF that `aiebu-asm -t aie4` writes (docs/spec/queue-and-cert.md §8.1):
 // per-uC pages from .ctrltext.U.P/.ctrldata.U.P, argument relocations from .rela.dyn, and
 // the host-side patch XRT applies to them (patch57_aie4, §8.3).
 

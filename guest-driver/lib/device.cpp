@@ -1,5 +1,7 @@
 #include "guest-driver/lib/device.hpp"
 
+#include "cli/number.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -82,7 +84,7 @@ std::vector<AccelLocation> list_accel_functions(const std::string& sysfs_root)
         loc.device_type = *type;
         for (const auto& name : list_dir(dev + "/accel")) {
             if (name.rfind("accel", 0) == 0) {
-                loc.minor = std::atoi(name.c_str() + 5);
+                loc.minor = aie4emu::cli::parse_number<int>(name.substr(5)).value_or(-1);
                 loc.node = "/dev/accel/" + name;
                 break;
             }

@@ -1,6 +1,6 @@
 #pragma once
 // ERT_START_DPU command BO content as XRT 2.25 builds it for an AIE4 ELF kernel
-// (xrt-umq-cert.md §7), and decoding of the completion word CERT writes back (§5.2).
+// (docs/spec/queue-and-cert.md §7), and decoding of the completion word CERT writes back (§5.2).
 
 #include <cstdint>
 #include <span>

@@ -21,16 +21,15 @@ std::atomic_ref<std::uint64_t> index_at(std::span<std::uint8_t> memory, std::uin
 
 std::optional<QueueLayout> parse_queue_layout(const std::string& name)
 {
-    if (name == "xrt")
-        return QueueLayout::xrt_v1;
-    if (name == "kernel")
-        return QueueLayout::kernel_v0;
-    return std::nullopt;
+    return aie4emu::cli::find_choice<QueueLayout>(kQueueLayouts, name);
 }
 
 const char* queue_layout_name(QueueLayout layout)
 {
-    return layout == QueueLayout::xrt_v1 ? "xrt" : "kernel";
+    for (const auto& c : kQueueLayouts)
+        if (c.value == layout)
+            return c.name.data();
+    return "?";
 }
 
 QueueGeometry queue_geometry(QueueLayout layout)

@@ -4,6 +4,8 @@
 // memory; ringing the doorbell is the caller's job (see device.hpp), so the writer runs on
 // a plain buffer in host unit tests.
 
+#include "cli/choice.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -13,7 +15,12 @@ namespace aie4emu::guest {
 
 enum class QueueLayout { xrt_v1, kernel_v0 };
 
-std::optional<QueueLayout> parse_queue_layout(const std::string& name); // "xrt" | "kernel"
+// The layouts by name, as command lines accept them.
+inline constexpr aie4emu::cli::Choice<QueueLayout> kQueueLayouts[] = {
+    {"xrt", QueueLayout::xrt_v1, "XRT 2.25 queue v1.0, 128-byte header (default)"},
+    {"kernel", QueueLayout::kernel_v0, "the 7.3.4 kernel's 32-byte header"},
+};
+std::optional<QueueLayout> parse_queue_layout(const std::string& name); // a name of kQueueLayouts
 const char* queue_layout_name(QueueLayout layout);
 
 struct QueueGeometry {
@@ -57,7 +64,7 @@ public:
     // Packets published but not yet consumed by the device (0 when indices are invalid).
     std::uint64_t outstanding() const;
 
-    // Publish one direct EXEC_BUF packet (XRT 2.25 submission order, xrt-umq-cert.md §4.3):
+    // Publish one direct EXEC_BUF packet (XRT 2.25 submission order, docs/spec/queue-and-cert.md §4.3):
     // payload, opcode, chain flag, completion signal, type, full fence, write_index + 1.
     // Returns the command's sequence number (write_index before the increment), or nullopt
     // if the queue is full (outstanding >= limit) or the indices are invalid.

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace aie4emu::guest {
 
@@ -35,52 +36,28 @@ VfSession open_vf(const VfOpenOptions& options)
     return session;
 }
 
-bool parse_vf_option(VfOpenOptions& options, int argc, char** argv, int& i, std::string& error)
+void add_vf_options(CLI::App& app, VfOpenOptions& options)
 {
-    const std::string arg = argv[i];
-    auto value = [&]() -> const char* {
-        if (i + 1 >= argc) {
-            error = arg + " needs a value";
-            return nullptr;
-        }
-        return argv[++i];
-    };
-    if (arg == "--device") {
-        if (const char* v = value())
-            options.bdf = v;
-        return true;
-    }
-    if (arg == "--node") {
-        if (const char* v = value())
-            options.node = v;
-        return true;
-    }
-    if (arg == "--carveout") {
-        if (const char* v = value()) {
-            if (std::strcmp(v, "none") == 0) {
-                options.carveout.reset();
-            } else if (auto c = parse_carveout(v); c && carveout_aligned(*c)) {
-                options.carveout = c;
-            } else {
-                error = std::string("bad --carveout '") + v + "' (want SIZE@ADDR, page aligned, or none)";
-            }
-        }
-        return true;
-    }
-    if (arg == "--verbose" || arg == "-v") {
-        options.verbose = true;
-        return true;
-    }
-    return false;
-}
-
-const char* vf_options_help()
-{
-    return "  --device BDF        PCI function (default: first VF, sysfs device_type == 1)\n"
-           "  --node PATH         accel node to open (default: from sysfs)\n"
-           "  --carveout SPEC     SIZE@ADDR written to debugfs <accel>/<bdf>/carveout before open()\n"
-           "                      if none is configured yet (default 0x10000000@0x40000000), or 'none'\n"
-           "  --verbose, -v       diagnostics on stderr\n";
+    app.add_option("--device", options.bdf, "PCI function (default: first VF, sysfs device_type == 1)")
+        ->type_name("BDF");
+    app.add_option("--node", options.node, "accel node to open (default: from sysfs)")->type_name("PATH");
+    app.add_option_function<std::string>(
+           "--carveout",
+           [&options](const std::string& v) {
+               if (v == "none") {
+                   options.carveout.reset();
+               } else if (auto c = parse_carveout(v); c && carveout_aligned(*c)) {
+                   options.carveout = c;
+               } else {
+                   throw CLI::ValidationError("--carveout", "bad value '" + v +
+                                                                "' (want SIZE@ADDR, page aligned, or none)");
+               }
+           },
+           "SIZE@ADDR written to debugfs <accel>/<bdf>/carveout before open()\n"
+           "if none is configured yet (default " + format_carveout(*VfOpenOptions{}.carveout) + "), or 'none';\n"
+           "numbers as the kernel reads them (0x hex, leading 0 octal)")
+        ->type_name("SPEC");
+    app.add_flag("-v,--verbose", options.verbose, "diagnostics on stderr");
 }
 
 } // namespace aie4emu::guest

@@ -5,6 +5,8 @@
 #include "guest-driver/lib/carveout.hpp"
 #include "guest-driver/lib/device.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,9 +28,7 @@ struct VfSession {
 // Throws DeviceError (or std::runtime_error) with a readable message on failure.
 VfSession open_vf(const VfOpenOptions& options);
 
-// Parses the shared command-line options (--device, --node, --carveout, --verbose); returns
-// false if arg is not one of them. Consumes the value argument by advancing i.
-bool parse_vf_option(VfOpenOptions& options, int argc, char** argv, int& i, std::string& error);
-const char* vf_options_help();
+// Declares the options every guest program shares (--device, --node, --carveout, --verbose).
+void add_vf_options(CLI::App& app, VfOpenOptions& options);
 
 } // namespace aie4emu::guest

@@ -1,11 +1,7 @@
-// aie4-ctrlcode: inspect and extract control-code ELFs written by `aiebu-asm -t aie4`.
-//
-//   aie4-ctrlcode dump ELF             pages, page headers and relocations
-//   aie4-ctrlcode extract ELF PREFIX   PREFIX.ucU.bin (pages back to back) + PREFIX.rela.txt
-//
-// Runs on the host (build-fixtures.sh) and in the guest; embedded fixtures can be named
-// as embedded:NAME (e.g. embedded:empty.elf).
+// aie4-ctrlcode: inspect and extract control-code ELFs written by `aiebu-asm -t aie4`
+// (`aie4-ctrlcode --help`).
 
+#include "cli/cli.hpp"
 #include "guest-driver/lib/cli.hpp"
 #include "guest-driver/lib/ctrlcode_elf.hpp"
 #include "guest-driver/lib/embedded_files.hpp"
@@ -17,12 +13,6 @@
 using namespace aie4emu::guest;
 
 namespace {
-
-int usage()
-{
-    std::fprintf(stderr, "usage: aie4-ctrlcode dump ELF | extract ELF PREFIX   (ELF may be embedded:NAME)\n");
-    return 2;
-}
 
 std::optional<std::vector<std::uint8_t>> load(const std::string& path)
 {
@@ -48,21 +38,32 @@ void print_relocs(std::FILE* out, const ControlCodeElf& elf)
 
 int main(int argc, char** argv)
 {
-    if (argc < 3)
-        return usage();
-    const std::string cmd = argv[1];
-    const auto file = load(argv[2]);
+    std::string elf_path, prefix;
+    CLI::App app{"Inspects and extracts control-code ELFs written by 'aiebu-asm -t aie4'. Runs on the host\n"
+                 "(build-fixtures.sh) and in the guest; ELF may name an embedded fixture as embedded:NAME\n"
+                 "(e.g. embedded:empty.elf).",
+                 "aie4-ctrlcode"};
+    aie4emu::cli::configure(app, "usage: aie4-ctrlcode dump ELF | extract ELF PREFIX");
+    app.require_subcommand(1);
+    auto* dump = app.add_subcommand("dump", "print pages, page headers and relocations");
+    dump->add_option("ELF", elf_path, "control-code ELF")->required();
+    auto* extract = app.add_subcommand("extract", "write PREFIX.ucU.bin (pages back to back) and PREFIX.rela.txt");
+    extract->add_option("ELF", elf_path, "control-code ELF")->required();
+    extract->add_option("PREFIX", prefix, "output path prefix")->required();
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
+    const auto file = load(elf_path);
     if (!file) {
-        std::fprintf(stderr, "aie4-ctrlcode: cannot read %s\n", argv[2]);
+        std::fprintf(stderr, "aie4-ctrlcode: cannot read %s\n", elf_path.c_str());
         return 2;
     }
     const auto parsed = parse_ctrlcode_elf(*file);
     if (!parsed.elf) {
-        std::fprintf(stderr, "aie4-ctrlcode: %s: %s\n", argv[2], parsed.error.c_str());
+        std::fprintf(stderr, "aie4-ctrlcode: %s: %s\n", elf_path.c_str(), parsed.error.c_str());
         return 1;
     }
     const auto& elf = *parsed.elf;
-    if (cmd == "dump" && argc == 3) {
+    if (dump->parsed()) {
         std::printf("osabi=%u abi_version=%u ucs=%zu relocs=%zu\n", elf.osabi, elf.abi_version, elf.ucs.size(),
                     elf.relocs.size());
         for (const auto& uc : elf.ucs) {
@@ -75,8 +76,7 @@ int main(int argc, char** argv)
         print_relocs(stdout, elf);
         return 0;
     }
-    if (cmd == "extract" && argc == 4) {
-        const std::string prefix = argv[3];
+    { // extract
         for (const auto& uc : elf.ucs) {
             const std::string path = prefix + ".uc" + std::to_string(uc.uc) + ".bin";
             if (!write_file_bytes(path, uc.image)) {
@@ -94,5 +94,4 @@ int main(int argc, char** argv)
         std::fclose(out);
         return 0;
     }
-    return usage();
 }

@@ -4,6 +4,7 @@
 //
 // Exit status: 0 ok, 1 an --expect value differs, 2 usage or device error.
 
+#include "cli/cli.hpp"
 #include "guest-driver/lib/cli.hpp"
 #include "guest-driver/lib/vf_session.hpp"
 
@@ -36,47 +37,34 @@ std::vector<std::pair<std::string, std::uint64_t>> metadata_fields(const aie4emu
     return f;
 }
 
-int usage(const char* error)
-{
-    if (error != nullptr)
-        std::fprintf(stderr, "aie4-query: %s\n", error);
-    std::fprintf(stderr, "usage: aie4-query [options] [--expect key=value,...]\n%s"
-                         "  --expect LIST       comma-separated key=value checks on the printed keys,\n"
-                         "                      e.g. cols=3,rows=6,core_rows=4 (exit 1 on mismatch)\n",
-                 vf_options_help());
-    return 2;
-}
-
 } // namespace
 
 int main(int argc, char** argv)
 {
     VfOpenOptions options;
     std::string expect;
-    for (int i = 1; i < argc; ++i) {
-        std::string error;
-        if (parse_vf_option(options, argc, argv, i, error)) {
-            if (!error.empty())
-                return usage(error.c_str());
-            continue;
-        }
-        const std::string arg = argv[i];
-        if (arg == "--expect" && i + 1 < argc) {
-            expect = argv[++i];
-        } else if (arg == "--help" || arg == "-h") {
-            return usage(nullptr);
-        } else {
-            return usage(("unknown argument " + arg).c_str());
-        }
-    }
+    CLI::App app{"Prints the VF's AIE metadata (GET_INFO QUERY_AIE_METADATA) as key=value lines.\n"
+                 "Exit status: 0 ok, 1 an --expect value differs, 2 usage or device error.",
+                 "aie4-query"};
+    aie4emu::cli::configure(app, "usage: aie4-query [options] [--expect key=value,...]");
+    add_vf_options(app, options);
+    app.add_option("--expect", expect,
+                   "comma-separated key=value checks on the printed keys,\n"
+                   "e.g. cols=3,rows=6,core_rows=4 (exit 1 on mismatch)")
+        ->type_name("LIST");
+    if (auto rc = aie4emu::cli::run(app, argc, argv))
+        return *rc;
 
     // Parse expectations up front so a typo is a usage error, not a device error.
     std::vector<std::pair<std::string, std::uint64_t>> expected;
     for (const auto& item : split(expect, ',')) {
         const auto eq = item.find('=');
-        const auto value = eq == std::string::npos ? std::nullopt : parse_number(item.substr(eq + 1));
-        if (!value)
-            return usage(("bad --expect item '" + item + "'").c_str());
+        const auto value = eq == std::string::npos ? std::nullopt
+                                                   : aie4emu::cli::parse_number<std::uint64_t>(item.substr(eq + 1));
+        if (!value) {
+            std::fprintf(stderr, "aie4-query: error: bad --expect item '%s' (see --help)\n", item.c_str());
+            return 2;
+        }
         expected.emplace_back(item.substr(0, eq), *value);
     }
 

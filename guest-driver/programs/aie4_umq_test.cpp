@@ -5,6 +5,7 @@
 //
 // Exit status: 0 pass, 1 a command or result check failed, 2 usage/device error.
 
+#include "cli/cli.hpp"
 #include "guest-driver/include/xrt_umq_layout.hpp"
 #include "guest-driver/lib/cli.hpp"
 #include "guest-driver/lib/ctrlcode_elf.hpp"
@@ -35,7 +36,7 @@ constexpr int exit_pass = 0, exit_fail = 1, exit_usage = 2;
 constexpr std::uint64_t command_bo_size = 4096;
 
 enum class WaitMode { ioctl, poll };
-enum class Inject { none, bad_opcode, bad_page, dma_fault };
+enum class Inject { none, bad_opcode, bad_count, bad_page, dma_fault };
 
 struct Options {
     VfOpenOptions vf;
@@ -45,7 +46,7 @@ struct Options {
     std::uint64_t size = 4096;
     QueueLayout layout = QueueLayout::xrt_v1;
     bool expect_error = false;
-    std::string workload = "empty";
+    std::string_view workload = "empty";
     std::string ctrlcode_path;
     WaitMode wait = WaitMode::ioctl;
     WaitIoctl wait_ioctl = WaitIoctl::kernel;
@@ -81,85 +82,66 @@ struct Context {
     std::vector<std::uint32_t> free_cmds;
 };
 
-int usage(const char* error)
-{
-    if (error != nullptr)
-        std::fprintf(stderr, "aie4-umq-test: %s\n", error);
-    std::fprintf(stderr,
-                 "usage: aie4-umq-test [options]\n%s"
-                 "  --workload NAME     empty (default) | copy | gemm | gemm-long (gemm 256 times in one command)\n"
-                 "  --count N           commands to submit in total (default 100)\n"
-                 "  --depth D           outstanding commands per context, 1..32 (default 1)\n"
-                 "  --contexts K        hardware contexts in this process (default 1)\n"
-                 "  --size BYTES        copy buffer size (default 4096)\n"
-                 "  --layout L          xrt (XRT 2.25 queue v1.0, default) | kernel (32-byte header)\n"
-                 "  --wait M            ioctl (WAIT_CMD, default) | poll (completion word)\n"
-                 "  --wait-ioctl N      kernel (0x40106449, default) | xrt (0xC0106449)\n"
-                 "  --timeout-ms T      per-command timeout (default 5000)\n"
-                 "  --expect-error      every command must complete with an ERROR state\n"
-                 "  --inject KIND       none | bad-opcode (slot opcode 0x7f) | bad-page (page marker 0) |\n"
-                 "                      dma-fault (last argument patched to an address outside guest RAM)\n"
-                 "  --ctrlcode FILE     control-code ELF instead of the embedded fixture\n"
-                 "  --cols N            columns for num_tiles = cols x core_rows (default: metadata cols)\n",
-                 vf_options_help());
-    return exit_usage;
-}
+// The tables the options accept; --help lists them.
+constexpr aie4emu::cli::Choice<std::string_view> kWorkloads[] = {
+    {"empty", "empty", "control code with no data movement (default)"},
+    {"copy", "copy", "32 x 32 words through a memory tile, transposed, checked"},
+    {"gemm", "gemm", "64 x 64 x 64 int8 GEMM on a compute tile, checked"},
+    {"gemm-long", "gemm-long", "the GEMM 256 times in one command (a long job), checked"},
+};
+constexpr aie4emu::cli::Choice<WaitMode> kWaitModes[] = {
+    {"ioctl", WaitMode::ioctl, "DRM_IOCTL_AMDXDNA_WAIT_CMD (default)"},
+    {"poll", WaitMode::poll, "poll the completion word"},
+};
+constexpr aie4emu::cli::Choice<WaitIoctl> kWaitIoctls[] = {
+    {"kernel", WaitIoctl::kernel, "0x40106449, the 7.3.4 kernel's number (default)"},
+    {"xrt", WaitIoctl::xrt, "0xC0106449, XRT 2.25's number"},
+};
+// The faults a run can inject; each makes every command complete with an error.
+constexpr aie4emu::cli::Choice<Inject> kInjectKinds[] = {
+    {"none", Inject::none, "(default)"},
+    {"bad-opcode", Inject::bad_opcode, "slot opcode 0x7f"},
+    {"bad-count", Inject::bad_count, "EXEC_BUF slot whose payload count is 0"},
+    {"bad-page", Inject::bad_page, "page marker 0"},
+    {"dma-fault", Inject::dma_fault, "last argument patched to an address outside guest RAM"},
+};
 
 std::optional<int> parse_options(int argc, char** argv, Options& o)
 {
-    for (int i = 1; i < argc; ++i) {
-        std::string error;
-        if (parse_vf_option(o.vf, argc, argv, i, error)) {
-            if (!error.empty())
-                return usage(error.c_str());
-            continue;
-        }
-        const std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h")
-            return usage(nullptr);
-        if (arg == "--expect-error") {
-            o.expect_error = true;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return usage(("unknown argument or missing value: " + arg).c_str());
-        const std::string v = argv[++i];
-        const auto num = parse_number(v);
-        if (arg == "--count" && num && *num > 0 && *num <= 100000000) {
-            o.count = static_cast<std::uint32_t>(*num);
-        } else if (arg == "--depth" && num && *num >= 1 && *num <= aie4emu::guest::uapi::ctx_max_cmds) {
-            o.depth = static_cast<std::uint32_t>(*num);
-        } else if (arg == "--contexts" && num && *num >= 1 && *num <= 255) {
-            o.contexts = static_cast<std::uint32_t>(*num);
-        } else if (arg == "--size" && num && *num > 0 && *num <= (1ULL << 30)) {
-            o.size = *num;
-        } else if (arg == "--timeout-ms" && num) {
-            o.timeout_ms = static_cast<std::uint32_t>(*num);
-        } else if (arg == "--cols" && num && *num >= 1 && *num <= 64) {
-            o.cols = static_cast<std::uint32_t>(*num);
-        } else if (arg == "--layout" && parse_queue_layout(v)) {
-            o.layout = *parse_queue_layout(v);
-        } else if (arg == "--workload" && (v == "empty" || v == "copy" || v == "gemm" || v == "gemm-long")) {
-            o.workload = v;
-        } else if (arg == "--wait" && (v == "ioctl" || v == "poll")) {
-            o.wait = v == "ioctl" ? WaitMode::ioctl : WaitMode::poll;
-        } else if (arg == "--wait-ioctl" && (v == "kernel" || v == "xrt")) {
-            o.wait_ioctl = v == "kernel" ? WaitIoctl::kernel : WaitIoctl::xrt;
-        } else if (arg == "--inject" && (v == "none" || v == "bad-opcode" || v == "bad-page" || v == "dma-fault")) {
-            o.inject = v == "none"         ? Inject::none
-                       : v == "bad-opcode" ? Inject::bad_opcode
-                       : v == "bad-page"   ? Inject::bad_page
-                                           : Inject::dma_fault;
-        } else if (arg == "--ctrlcode") {
-            o.ctrlcode_path = v;
-        } else {
-            return usage(("bad argument: " + arg + " " + v).c_str());
-        }
-    }
+    CLI::App app{"Drives an AIE4 VF's user-mode queues through the bare amdxdna uAPI (no XRT) as XRT 2.25\n"
+                 "does, and measures commands/s and doorbell->completion latency.\n"
+                 "Exit status: 0 pass, 1 a command or result check failed, 2 usage or device error.",
+                 "aie4-umq-test"};
+    aie4emu::cli::configure(app, "usage: aie4-umq-test [options]");
+    add_vf_options(app, o.vf);
+    namespace cli = aie4emu::cli;
+    cli::add_choice<std::string_view>(app, "--workload", o.workload, kWorkloads, "what each command runs:");
+    cli::add_number(app, "--count", o.count, 1u, 100000000u, "commands to submit in total (default 100)");
+    cli::add_number(app, "--depth", o.depth, 1u, aie4emu::guest::uapi::ctx_max_cmds,
+                    "outstanding commands per context (default 1)");
+    cli::add_number(app, "--contexts", o.contexts, 1u, 255u, "hardware contexts in this process (default 1)");
+    cli::add_number(app, "--size", o.size, std::uint64_t{1}, std::uint64_t{1} << 30,
+                    "copy buffer size in bytes (default 4096)");
+    cli::add_choice<QueueLayout>(app, "--layout", o.layout, kQueueLayouts, "queue layout:");
+    cli::add_choice<WaitMode>(app, "--wait", o.wait, kWaitModes, "how completion is awaited:");
+    cli::add_choice<WaitIoctl>(app, "--wait-ioctl", o.wait_ioctl, kWaitIoctls, "WAIT_CMD ioctl number:");
+    cli::add_number(app, "--timeout-ms", o.timeout_ms, 0u, UINT32_MAX, "per-command timeout (default 5000)");
+    app.add_flag("--expect-error", o.expect_error, "every command must complete with an ERROR state");
+    cli::add_choice<Inject>(app, "--inject", o.inject, kInjectKinds, "fault to inject:");
+    app.add_option("--ctrlcode", o.ctrlcode_path, "control-code ELF instead of the embedded fixture")
+        ->type_name("FILE");
+    cli::add_number(app, "--cols", o.cols, 1u, 64u,
+                    "columns for num_tiles = cols x core_rows (default: metadata cols)");
+    if (auto rc = cli::run(app, argc, argv))
+        return rc;
+    auto usage_error = [](const char* message) {
+        std::fprintf(stderr, "aie4-umq-test: error: %s (see --help)\n", message);
+        return exit_usage;
+    };
     if (o.inject == Inject::dma_fault && o.workload == "empty")
-        return usage("--inject dma-fault needs a workload with arguments (copy or gemm)");
+        return usage_error("--inject dma-fault needs a workload with arguments (copy or gemm)");
     if (o.inject != Inject::none && !o.expect_error)
-        return usage("--inject makes commands fail; combine it with --expect-error");
+        return usage_error("--inject makes commands fail; combine it with --expect-error");
     return std::nullopt;
 }
 
@@ -373,7 +355,7 @@ int main(int argc, char** argv)
             setup_context(o, dev, md, work, contexts[k]);
 
         std::printf("workload=%s layout=%s contexts=%u depth=%u count=%u wait=%s wait_ioctl=0x%08x\n",
-                    o.workload.c_str(), queue_layout_name(o.layout), o.contexts, o.depth, o.count,
+                    std::string(o.workload).c_str(), queue_layout_name(o.layout), o.contexts, o.depth, o.count,
                     o.wait == WaitMode::ioctl ? "ioctl" : "poll",
                     o.wait_ioctl == WaitIoctl::kernel ? aie4emu::guest::uapi::ioctl_wait_cmd_kernel
                                                       : aie4emu::guest::uapi::ioctl_wait_cmd_xrt);
@@ -391,6 +373,8 @@ int main(int argc, char** argv)
             std::optional<std::uint64_t> seq;
             if (o.inject == Inject::bad_opcode)
                 seq = ctx.writer->submit_raw(0x7F, cmd.xdna_addr(), o.depth);
+            else if (o.inject == Inject::bad_count) // EXEC_BUF with no exec_buf behind it
+                seq = ctx.writer->submit_raw(umq::slot_opcode_exec_buf, cmd.xdna_addr(), o.depth);
             else
                 seq = ctx.writer->submit_exec_buf(ExecBuf{ctx.code_bo.xdna_addr(), 0}, cmd.xdna_addr(), false, o.depth);
             if (!seq)
@@ -454,7 +438,7 @@ int main(int argc, char** argv)
                     dump_queue(ctx, f, best);
                     if (rc == -ETIME && o.layout == QueueLayout::xrt_v1)
                         std::fprintf(stderr, "  (xrt layout: WAIT_CMD only works if the device mirrors write_index "
-                                             "into +0x10, xrt-umq-cert.md §1.3)\n");
+                                             "into +0x10, docs/spec/queue-and-cert.md §1.3)\n");
                     return exit_fail;
                 }
                 if (!completion_done(completion_word(ctx.cmd_bos[f.cmd_index]))) {

@@ -1,5 +1,5 @@
 // The AIE4 tile array: shim row, memory-tile row, compute rows, per column.
-// Cycle-approximate and event-driven (ARCHITECTURE.md "Time model"): DMAs
+// Cycle-approximate and event-driven (docs/array-model.md "Time"): DMAs
 // move data in bursts per event, locks wake their waiters, cores run native
 // kernels chosen by a program descriptor (kernels.hpp). Idle tiles cost nothing.
 //

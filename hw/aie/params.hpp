@@ -2,7 +2,7 @@
 // table of "how big / how many / how fast". Every entry names its source and
 // is marked:
 //   [AIE4]     aie-codegen src/global/xaie4gbl_reginit.c / xaie4mdsgbl_reginit.c
-//              (aie-architecture-and-peers.md §A.2)
+//              (docs/spec/array.md §A.2)
 //   [AIE4-cg]  aiebu-asm -t aie4 2.25 actor names (firmware-stub/cert/control_code.hpp kTctActors)
 //   [AIE-ML]   AM020 / aie-rt xaiemlgbl (§A.1, §A.3) where AIE4 is not public
 //   [ours]     a modelling assumption, not from any source
@@ -54,7 +54,7 @@ inline constexpr int32_t kLockMax = 63;
 // Task queue depth per channel [AIE-ML AM020 "Array Interface DMA"].
 inline constexpr unsigned kTaskQueueDepth = 4;
 
-// Cost constants (ARCHITECTURE.md "Time model"). All overridable.
+// Cost constants (docs/array-model.md "Time"). All overridable.
 struct CostParams {
     // Stream switch: 32 bits per cycle per port [AIE-ML AM020 "AXI4-Stream Interconnect"].
     double stream_bytes_per_cycle = 4.0;
@@ -80,7 +80,7 @@ struct CostParams {
     // Element-wise vector kernels: one 512-bit load/op/store per cycle [AIE-ML v2 AM027 loads 2x512 bit].
     uint32_t vector_bytes_per_cycle = 64;
     // Shim BD addresses carry host address + 0x80000000 (XRT patch57_aie4,
-    // xrt-umq-cert.md §8.3); the shim subtracts it before reaching host memory.
+    // docs/spec/queue-and-cert.md §8.3); the shim subtracts it before reaching host memory.
     uint64_t shim_host_address_offset = 0x80000000ull;
 };
 

@@ -1,7 +1,7 @@
 // AIE4 array register map: THE one place that says where each block lives.
 // Address of a register = col << 25 | address_row << 20 | offset.
 //
-// AIE4's map is not public (aie-architecture-and-peers.md §A.2). Each entry
+// AIE4's map is not public (docs/spec/array.md §A.2). Each entry
 // is marked with its provenance so a real map can replace this file:
 //   [AIE4-inf]  inferred from AMD's published AIE4 control code (§A.2b)
 //   [AIE-ML]    AIE-ML (AM020/AM025, aie-rt xaiemlgbl_params.h) offset (§A.3)

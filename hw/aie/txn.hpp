@@ -1,5 +1,5 @@
 // Interpreter for mlir-aie / aie-rt NPU transaction streams (TXN binaries),
-// aie-architecture-and-peers.md §A.5. Two encodings, keyed on the header:
+// docs/spec/array.md §A.5. Two encodings, keyed on the header:
 //   header w0 = num_rows<<24 | dev_gen<<16 | minor<<8 | major
 //   major 0 (mlir-aie TxnEncoding.h, "current"):
 //     WRITE 0      6 words {0, rsvd, addr, addr_hi, value, 24}

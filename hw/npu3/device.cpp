@@ -22,8 +22,6 @@ const Identity& lookup_identity(const std::string& name)
     return *id;
 }
 
-std::string fn_name(FunctionIndex fn) { return fn == kPf ? std::string("pf") : fmt::format("vf{}", fn - 1); }
-
 } // namespace
 
 // DMA of a function that does not exist: every access fails.
@@ -48,7 +46,7 @@ Device::Device(const DeviceConfig& config, FirmwarePort& firmware, aie::Array* a
     ctx_.msix_table_in_client = config.msix_table_in_client;
     states_.push_back(std::make_unique<FunctionState>("pf", kSramBarSize));
     for (unsigned v = 0; v < total_vfs_; ++v)
-        states_.push_back(std::make_unique<FunctionState>(fn_name(vf_index(v)), kVfSramSize));
+        states_.push_back(std::make_unique<FunctionState>(function_name(vf_index(v)), kVfSramSize));
     vfs_.resize(total_vfs_);
     pf_ = std::make_unique<PfFunction>(identity_, revision_, total_vfs_, *states_[kPf], ctx_,
                                        static_cast<SriovListener&>(*this));
@@ -196,7 +194,7 @@ void Device::guest_vf_enable(bool enabled, uint16_t num_vfs)
 std::span<uint8_t> Device::sram(FunctionIndex fn)
 {
     if (!valid_index(fn)) {
-        AIE4_LOG(fw, fn_name(fn), ctx_.now(), "sram() of a function that does not exist");
+        AIE4_LOG(fw, function_name(fn), ctx_.now(), "sram() of a function that does not exist");
         return {};
     }
     return states_[fn]->sram.bytes();
@@ -205,7 +203,7 @@ std::span<uint8_t> Device::sram(FunctionIndex fn)
 uint32_t Device::mbox_reg(FunctionIndex fn, uint32_t offset) const
 {
     if (!valid_index(fn) || offset % 4 != 0 || offset >= kMboxRegFileSize) {
-        AIE4_LOG(fw, fn_name(fn), ctx_.now(), "mbox_reg({:#x}) out of range", offset);
+        AIE4_LOG(fw, function_name(fn), ctx_.now(), "mbox_reg({:#x}) out of range", offset);
         return 0;
     }
     return states_[fn]->mbox_regs[offset / 4];
@@ -214,7 +212,7 @@ uint32_t Device::mbox_reg(FunctionIndex fn, uint32_t offset) const
 void Device::set_mbox_reg(FunctionIndex fn, uint32_t offset, uint32_t value)
 {
     if (!valid_index(fn) || offset % 4 != 0 || offset >= kMboxRegFileSize) {
-        AIE4_LOG(fw, fn_name(fn), ctx_.now(), "set_mbox_reg({:#x}) out of range: ignored", offset);
+        AIE4_LOG(fw, function_name(fn), ctx_.now(), "set_mbox_reg({:#x}) out of range: ignored", offset);
         return;
     }
     states_[fn]->mbox_regs[offset / 4] = value;
@@ -224,7 +222,7 @@ pcie::DmaSpace& Device::dma(FunctionIndex fn)
 {
     if (NpuFunction* f = function(fn))
         return f->dma();
-    AIE4_LOG(dma, fn_name(fn), ctx_.now(), "DMA of a function that does not exist: fails");
+    AIE4_LOG(dma, function_name(fn), ctx_.now(), "DMA of a function that does not exist: fails");
     return *null_dma_;
 }
 
@@ -234,7 +232,7 @@ void Device::raise_msix(FunctionIndex fn, unsigned vector)
         f->msix_raise(vector);
         return;
     }
-    AIE4_LOG(fw, fn_name(fn), ctx_.now(), "MSI-X {} of a function that does not exist: dropped", vector);
+    AIE4_LOG(fw, function_name(fn), ctx_.now(), "MSI-X {} of a function that does not exist: dropped", vector);
 }
 
 unsigned Device::msix_vectors(FunctionIndex fn) const
@@ -262,7 +260,7 @@ void Device::defer(std::function<void()> work)
 void Device::trace(FunctionIndex fn, const std::string& event)
 {
     if (!valid_index(fn)) {
-        AIE4_LOG(fw, fn_name(fn), ctx_.now(), "trace of a function that does not exist: {}", event);
+        AIE4_LOG(fw, function_name(fn), ctx_.now(), "trace of a function that does not exist: {}", event);
         return;
     }
     states_[fn]->trace.record_event(event);

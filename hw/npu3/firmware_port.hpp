@@ -1,4 +1,4 @@
-// The firmware port of the npu3 device (ARCHITECTURE.md, "Layers").
+// The firmware port of the npu3 device (docs/architecture.md "Layers").
 //
 // hw/npu3 is silicon: registers, SRAM, doorbell pages, MSI-X, the path to
 // guest memory. What the on-device firmware does with them lives in
@@ -11,8 +11,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace aie4emu::pcie {
 class DmaSpace;
@@ -27,6 +29,30 @@ namespace aie4emu::npu3 {
 using FunctionIndex = unsigned;
 inline constexpr FunctionIndex kPf = 0;
 constexpr FunctionIndex vf_index(unsigned vf) { return vf + 1; }
+
+// How every layer names a function: "pf", "vf0", "vf1", ... (sockets, logs, traces, the
+// control socket).
+[[nodiscard]] inline std::string function_name(FunctionIndex fn)
+{
+    return fn == kPf ? std::string("pf") : "vf" + std::to_string(fn - 1);
+}
+
+// The inverse of function_name for a device with `vfs` VFs: "pf" or "vfN" with N < vfs and no
+// leading zero; nullopt for anything else.
+[[nodiscard]] inline std::optional<FunctionIndex> parse_function_name(std::string_view name, unsigned vfs)
+{
+    if (name == "pf")
+        return kPf;
+    if (name.size() < 3 || name.substr(0, 2) != "vf" || (name.size() > 3 && name[2] == '0'))
+        return std::nullopt;
+    unsigned k = 0;
+    for (char c : name.substr(2)) {
+        if (c < '0' || c > '9' || k > 1000)
+            return std::nullopt;
+        k = k * 10 + static_cast<unsigned>(c - '0');
+    }
+    return k < vfs ? std::optional<FunctionIndex>(vf_index(k)) : std::nullopt;
+}
 
 // What the hardware offers the firmware.
 class DeviceServices {

@@ -3,7 +3,7 @@
 // layout, doorbell placement. Each fact names the driver file and symbol it
 // comes from (Linux 7.3.4 drivers/accel/amdxdna). Values marked "emulator
 // choice" are not fixed by the driver; they are the layout this emulator
-// presents (interface doc §1.2 "Recommended layout").
+// presents (docs/spec/driver-interface.md §1.2 "Recommended layout").
 #pragma once
 
 #include <cstdint>

@@ -45,11 +45,11 @@ pcie::FunctionSpec pf_spec(const Identity& id, uint8_t revision, unsigned total_
     s.bars[kSramBar] = mem64_bar(kSramBarSize);
     if (!ctx.trap_all)
         s.bars[kSramBar].mmap_areas.push_back(state.sram.area(0));
-    s.bars[kPspBar] = mem32_bar(kPspBarSize); // must be 32-bit: BAR5 is used too (§1.2)
+    s.bars[kPspBar] = mem32_bar(kPspBarSize); // must be 32-bit: BAR5 is used too (docs/spec/driver-interface.md §1.2)
     s.bars[kSmuBar] = mem32_bar(kSmuBarSize);
     s.msix = pcie::MsixSpec{kPfMsixVectors, kMboxBar, kMsixTableOffset, kMsixPbaOffset, !ctx.msix_table_in_client};
     s.sriov.total_vfs = static_cast<uint16_t>(total_vfs);
-    s.sriov.first_vf_offset = 1; // VFs at functions 1..7, no ARI needed (§1.6)
+    s.sriov.first_vf_offset = 1; // VFs at functions 1..7, no ARI needed (docs/spec/driver-interface.md §1.6)
     s.sriov.vf_stride = 1;
     s.sriov.vf_device_id = id.vf_device_id;
     s.sriov.vf_bars[kMboxBar] = mem64_bar(kMboxBarSize);
@@ -140,7 +140,7 @@ void NpuFunction::region_write(unsigned bar, uint64_t offset, unsigned size, uin
             const unsigned shift = 8 * (byte % 4);
             reg = (reg & ~(0xffu << shift)) | (static_cast<uint32_t>((value >> (8 * i)) & 0xff) << shift);
         }
-        // The x2i tail is the request doorbell (interface doc §4.4).
+        // The x2i tail is the request doorbell (docs/spec/driver-interface.md §4.4).
         if (offset <= kMboxX2iTail && kMboxX2iTail < offset + size) {
             AIE4_LOG(mailbox, name(), now(), "x2i tail <- {:#x}: kick", state_.mbox_regs[kMboxX2iTail / 4]);
             firmware().mailbox_kick(index_);

@@ -1,5 +1,5 @@
 // The PF and VF functions of the npu3 device: PCIe endpoint functions
-// (hw/pcie) with the npu3 BAR contents (npu3_regs.hpp, interface doc §1.2):
+// (hw/pcie) with the npu3 BAR contents (npu3_regs.hpp, docs/spec/driver-interface.md §1.2):
 //   BAR0  mailbox pointer registers (0x000..0x0FF) + MSI-X table/PBA
 //   BAR2  SRAM (mailbox_info + rings; memfd, mmap-able unless trap_all)
 //         VF only: doorbell pages from 0x10000, always trapping

@@ -3,7 +3,7 @@
 //
 // Sources: PCI Local Bus Specification 3.0 (type-0 header), PCI Bus Power
 // Management Interface Specification 1.2, PCI Express Base Specification 4.0
-// (PCIe capability §7.5.3, MSI-X §7.7.2, SR-IOV §9.3.3). The numbers are the
+// (PCIe Base 4.0 §7.5.3 PCIe capability, §7.7.2 MSI-X, §9.3.3 SR-IOV). The numbers are the
 // same as Linux include/uapi/linux/pci_regs.h; each constant names the
 // pci_regs.h symbol it matches.
 #pragma once

@@ -3,8 +3,8 @@
 // Determinism: events fire in (cycle, insertion sequence) order, so the same
 // inputs always give the same order and the same cycle counts. Nothing ticks:
 // a block that has nothing to do schedules nothing and costs nothing
-// (ARCHITECTURE.md "Time model"; the Simics guide warns against short-quantum
-// polling events, aie-architecture-and-peers.md §B).
+// (docs/array-model.md "Time"; the Simics guide warns against short-quantum
+// polling events, docs/spec/array.md §B).
 #pragma once
 
 #include <cstdint>

@@ -59,6 +59,7 @@ build_images() {
     flock -w 600 "$lock" || aie4_die "another image build holds $AIE4_IMAGE_DIR/.aie4-image.lock"
     bash "$AIE4_ROOT/guest-driver/image/build-initramfs.sh" || aie4_die "building the initramfs failed"
     if [ "$rootfs" = xrt ]; then
+        bash "$AIE4_ROOT/guest-driver/xrt-examples/build.sh" || aie4_die "building the XRT examples failed"
         bash "$AIE4_ROOT/guest-driver/image/build-rootfs.sh" || aie4_die "building the xrt root image failed"
     fi
     exec {lock}>&-
@@ -82,14 +83,22 @@ powers off and exits with FILE's exit status.
   --emu-arg ARG       extra aie4emu option (repeatable), e.g. --emu-arg --trap-all
   --save DIR          after the guest stops, save aie4emu's per-function traces
                       (DIR/<fn>.trace.json), CERT's command list (DIR/commands.json),
-                      status (DIR/status.json), the console (DIR/console.log) and
-                      aie4emu's log (DIR/aie4emu.log)
+                      status (DIR/status.json), the console (DIR/console.log), the
+                      guest's kernel log (DIR/dmesg.txt), aie4emu's log (DIR/aie4emu.log)
+                      and the array's timeline of the guest's jobs (DIR/array.trace.json,
+                      trace-event JSON for the Perfetto UI or speedscope; not with
+                      --socket-dir: that emulator is not ours); layout: docs/user-guide.md,
+                      "Saved results"
   --memory SIZE       guest RAM (default 2G)
   --socket-dir DIR    attach functions of the aie4emu already running with this socket dir
                       (several guests can share one NPU, e.g. vf0 in one, vf1 in another);
                       it is neither started nor stopped here, and --vfs/--identity/--log/
                       --emu-arg do not apply
   --shell             interactive shell on the console instead of a script
+  --run PROG [ARGS]   copy PROG (and every --put FILE) into the guest's /root/run, load
+                      amdxdna, run PROG ARGS there and exit with its status (all words up
+                      to a -- are ARGS); e.g. --rootfs xrt --put k.elf --run ./app k.elf
+  --put FILE          a file PROG needs (repeatable; placed next to PROG)
   --keep              keep the run folder (aie4emu's socket dir sock/, aie4emu.log,
                       console.log) after the guest stopped; also AIE4EMU_KEEP=1.
                       Its path is printed when aie4emu starts, so that aie4ctl
@@ -98,18 +107,40 @@ powers off and exits with FILE's exit status.
 
 Exit status: the script's (0..255) with --script; 124 on timeout; 125 when the guest did not
 boot or the script did not finish (no result line); 2 for bad options.
-The guest's kernel command line reserves 256 MiB at 1 GiB for the amdxdna carveout
-(memmap=256M$0x40000000). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
+The guest's kernel command line reserves 512 MiB at 1 GiB for amdxdna carveouts
+(memmap=512M$0x40000000); the guest's carveout hook gives each bound function its slice
+(240 MiB per VF, 16 MiB per PF; docs/xrt.md). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
 the guest programs are in PATH (aie4-query, aie4-umq-test, aie4-ctrlcode); the result
 line "AIE4-RESULT rc=N" is printed by the guest init.
 EOF
+}
+
+# boot_run_script PROG ARGS...: packs PROG and the --put files into SCRIPT.tar and prints the
+# path of a guest script that unpacks them into /root/run and runs PROG ARGS (./aie4 boot --run).
+boot_run_script() {
+    local prog=$1 f s a; shift
+    for f in "$prog" "${put[@]}"; do
+        [ -f "$f" ] || { echo "aie4 boot: --run/--put: no such file '$f'" >&2; return 1; }
+    done
+    s=$(mktemp "${TMPDIR:-/tmp}/aie4-run.XXXXXX")
+    tar -cf "$s.tar" --transform 's|.*/||' "$prog" "${put[@]}" 2>/dev/null || return 1
+    {
+        echo 'mkdir -p /root/run && cd /root/run || exit 125'
+        echo 'tar -xf /sys/firmware/qemu_fw_cfg/by_name/opt/aie4/files/raw || exit 125'
+        echo 'modprobe amdxdna || exit 125'
+        printf "'./%s'" "$(basename "$prog")"
+        for a in "$@"; do printf " '%s'" "$(printf %s "$a" | sed "s/'/'\\\\''/g")"; done
+        echo
+        echo 'rc=$?; echo "aie4-run: exit status $rc"; exit $rc'
+    } >"$s"
+    echo "$s"
 }
 
 cmd_boot() {
     local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell= shared=
     local keep=${AIE4EMU_KEEP:-}
     [ "$keep" = 0 ] && keep=
-    local emu_extra=() qemu_extra=()
+    local emu_extra=() qemu_extra=() run_argv=() put=()
     while [ $# -gt 0 ]; do
         case $1 in
             -h|--help) boot_usage; return 0;;
@@ -124,12 +155,19 @@ cmd_boot() {
             --save) save=${2:?}; shift 2;;
             --memory) memory=${2:?}; shift 2;;
             --shell) shell=1; shift;;
+            --put) put+=("${2:?--put needs a file}"); shift 2;;
+            --run) shift; while [ $# -gt 0 ] && [ "$1" != -- ]; do run_argv+=("$1"); shift; done;;
             --keep) keep=1; shift;;
             --socket-dir) shared=${2:?}; shift 2;;
             --) shift; qemu_extra=("$@"); break;;
             *) echo "aie4 boot: unknown option '$1' (see ./aie4 boot --help)" >&2; return 2;;
         esac
     done
+    if [ ${#run_argv[@]} -gt 0 ]; then
+        [ -z "$script" ] || { echo "aie4 boot: --run and --script exclude each other" >&2; return 2; }
+        script=$(boot_run_script "${run_argv[@]}") || return 2
+        qemu_extra+=(-fw_cfg "name=opt/aie4/files,file=$script.tar")
+    fi
     [ -z "$script" ] || [ -r "$script" ] || { echo "aie4 boot: cannot read script '$script'" >&2; return 2; }
     [[ $rootfs =~ ^(initramfs|xrt)$ ]] || { echo "aie4 boot: --rootfs must be initramfs or xrt" >&2; return 2; }
     [[ $timeout =~ ^[0-9]+$ ]] || { echo "aie4 boot: --timeout must be seconds" >&2; return 2; }
@@ -159,6 +197,12 @@ cmd_boot() {
         [ -n "$identity" ] && emu_args+=(--identity "$identity")
         [ -n "$log" ] && emu_args+=(--log "$log")
         emu_args+=("${emu_extra[@]}")
+        # The array's activity (every DMA channel's buffer descriptors and every core's kernels,
+        # in simulated cycles) as trace-event JSON, written by the emulator when it stops.
+        if [ -n "$save" ]; then
+            mkdir -p "$save"
+            emu_args+=(--array-trace "$(readlink -m "$save")/array.trace.json")
+        fi
         mkdir -p "$sock"
         [ -x "$AIE4_BUILD/emu/aie4emu" ] || { echo "aie4 boot: $AIE4_BUILD/emu/aie4emu is not built" >&2; rm -rf "$run"; return 2; }
         "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
@@ -182,7 +226,7 @@ cmd_boot() {
         aie4_step "aie4emu: pid $emu_pid, $(IFS=' '; echo "${emu_args[*]}")"
     fi
 
-    local append="console=ttyS0 panic=-1 quiet memmap=256M\$0x40000000"
+    local append="console=ttyS0 panic=-1 quiet memmap=512M\$0x40000000"
     [ -n "$shell" ] && append="$append aie4.shell=1"
     local qemu=(-machine "q35,accel=$(aie4_accel)" -cpu "$( [ "$(aie4_accel)" = kvm ] && echo host || echo max)"
                 -smp 2 -m "$memory" -nographic -nodefaults -no-reboot
@@ -192,6 +236,8 @@ cmd_boot() {
         qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
     fi
     qemu+=(-append "$append")
+    # The guest's second serial port (ttyS1): the guest init writes the kernel log there at the end.
+    qemu+=(-serial "file:$run/dmesg.txt")
     [ -n "$script" ] && qemu+=(-fw_cfg "name=opt/aie4/script,file=$(readlink -f "$script")")
     for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$sock"); done
     qemu+=("${qemu_extra[@]}")
@@ -225,7 +271,8 @@ cmd_boot() {
         wait "$emu_pid" 2>/dev/null || true
         trap - INT TERM HUP
     fi
-    [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"; }
+    [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"
+                        cp "$run/dmesg.txt" "$save/dmesg.txt" 2>/dev/null || true; }
     local elapsed; elapsed=$(aie4_elapsed "$t0")
 
     if [ -n "$keep" ]; then

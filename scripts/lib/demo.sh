@@ -15,7 +15,8 @@ Sets up and builds if needed, then boots a guest (TCG on this machine kind) with
      with a transpose, an int8 GEMM on a compute tile, and empty commands for throughput;
      every output byte is checked against a reference computed in the guest.
   4. boots a second guest with the Debian trixie root and XRT 2.25 on a VF and runs
-     xrt-smi examine, which must list the VF.
+     xrt-smi examine, which must list the VF, and an XRT application (xrt-gemm: three
+     buffers, an int8 GEMM on a compute tile, checked in the program; docs/xrt.md).
 Ends with a summary including the simulated array cycles of each job.
   --keep DIR   keep the console, aie4emu's log, traces and command records in DIR
 EOF2
@@ -42,6 +43,7 @@ EOF2
     sed -n 's/^DEMO probe-errors \(.*\)/  amdxdna probe errors or warnings: \1/p' "$out/console.log"
     sed -n 's/^DEMO workload \([a-z]*\) rc=\([0-9]*\) \(.*\)/  workload \1: exit \2, \3/p' "$out/console.log"
     sed -n 's/^DEMO xrt \(.*\)/  XRT 2.25 xrt-smi examine: \1/p' "$out/xrt/console.log" 2>/dev/null
+    sed -n 's/^DEMO xrt-app rc=\([0-9]*\) xrt-gemm: \(.*\)/  XRT 2.25 application: exit \1, \2/p' "$out/xrt/console.log" 2>/dev/null
     python3 - "$out/commands.json" <<'PY' || true
 import json, sys
 from collections import defaultdict

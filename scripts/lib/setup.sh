@@ -3,15 +3,19 @@
 
 # Host packages that only bookworm-backports has in the needed version.
 AIE4_HOST_PACKAGES_BACKPORTS=(meson catch2 libboost1.83-dev libboost-json1.83-dev)
-AIE4_HOST_PACKAGES=(ninja-build g++ pkg-config libfmt-dev python3 mmdebstrap zstd e2fsprogs gzip)
+AIE4_HOST_PACKAGES=(ninja-build g++ pkg-config libfmt-dev libcli11-dev python3 mmdebstrap zstd e2fsprogs gzip)
+# Test tools, not needed to build or boot: Chromium for the array-trace viewer test
+# (tests/host/array-trace-viewer.sh skips without it). `./aie4 setup --no-test-tools` leaves
+# them out (the container image does); setup_complete does not ask for them.
+AIE4_TEST_PACKAGES=(chromium)
 AIE4_BACKPORTS_SOURCE=/etc/apt/sources.list.d/aie4emu-bookworm-backports.sources
 
 # The Debian archive URI the host already uses (its apt sources), so that no host name is ever
 # written in this repo: the first deb URI ending in /debian (deb822 .sources or one-line .list).
 aie4_archive_uri() {
     cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        grep -oE '^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)[a-z+]+://[^[:space:]]+/debian/?$' |
-        sed -E 's/^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)//' | head -n1 || true
+        grep -oE '^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)[a-z+]+://[^[:space:]]+/debian/?([[:space:]]|$)' |
+        sed -E 's/^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)//; s/[[:space:]]+$//' | head -n1 || true
 }
 
 # Fails with a clear message when the archive's host does not accept TCP connections (skipped
@@ -91,6 +95,21 @@ setup_host_packages() {
     done
     tail -20 "$log" >&2
     aie4_die "installing host packages failed: $need_bpo$need (log: $log)"
+}
+
+setup_test_packages() {
+    local t need log=$AIE4_CACHE/logs/apt-install-test-tools.log
+    t=$(aie4_now)
+    need=$(aie4_missing_packages "${AIE4_TEST_PACKAGES[@]}" | tr '\n' ' ')
+    if [ -z "${need// /}" ]; then
+        aie4_step "test tools: all present"
+        return 0
+    fi
+    aie4_require_root "installing test tools ($need)"
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >"$log" 2>&1 ||
+        { tail -20 "$log" >&2; aie4_die "installing test tools failed: $need(log: $log)"; }
+    aie4_step "test tools: installed $need($(aie4_elapsed "$t") s)"
 }
 
 # tree_mmdebstrap DEST NAME PACKAGES...: one mmdebstrap call into DEST.new, then moved to DEST.
@@ -231,10 +250,11 @@ setup_note_stale_trees() {
 }
 
 cmd_setup() {
+    local test_tools=1
     case "${1:-}" in
         -h|--help)
             cat <<EOF
-usage: ./aie4 setup
+usage: ./aie4 setup [--no-test-tools]
 Prepares this machine (idempotent; prints one line per step with its duration).
 Needs root the first time (apt-get, mmdebstrap); a complete setup needs nothing.
   1. bookworm-backports in the host's apt sources, reusing the archive URI already there
@@ -242,6 +262,7 @@ Needs root the first time (apt-get, mmdebstrap); a complete setup needs nothing.
   3. host packages, only the missing ones:
        bookworm-backports: ${AIE4_HOST_PACKAGES_BACKPORTS[*]}
        bookworm:           ${AIE4_HOST_PACKAGES[*]}
+       test tools:         ${AIE4_TEST_PACKAGES[*]} (not with --no-test-tools)
   4. the trixie tree (one mmdebstrap call, default release $AIE4_TREE_DEFAULT_RELEASE, no recommends):
        ${AIE4_TREE_PACKAGES[*]}
      cached in \$AIE4EMU_CACHE (default ~/.cache/aie4emu; now $AIE4_CACHE)
@@ -251,6 +272,7 @@ Needs root the first time (apt-get, mmdebstrap); a complete setup needs nothing.
 A host qemu-system-x86_64 >= 10.1 with vfio-user-pci is used instead of the tree's when present.
 EOF
             return 0;;
+        --no-test-tools) test_tools=0;;
         "") ;;
         *) aie4_die "unknown option '$1' (see ./aie4 setup --help)";;
     esac
@@ -261,6 +283,7 @@ EOF
     setup_backports
     setup_apt_update
     setup_host_packages
+    [ "$test_tools" = 0 ] || setup_test_packages
     setup_tree
     setup_report_qemu
     setup_note_stale_trees

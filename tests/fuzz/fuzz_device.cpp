@@ -11,13 +11,14 @@
 //   - VF1 still answers AIE_TILE_INFO with SUCCESS on its mailbox,
 //   - VF1's context still exists and its doorbell still reaches the
 //     command processor,
-// i.e. one VF's guest cannot disturb another's (ARCHITECTURE.md, isolation).
+// i.e. one VF's guest cannot disturb another's (docs/architecture.md "SR-IOV").
 //
 // Input records: [u8 op][u8 a][u16 b][u32 c][u32 d], little-endian, 12 bytes.
 //
 // Built two ways (as fuzz_vfio_user.cpp): libFuzzer with clang, otherwise a
 // standalone main: `fuzz-device FILE...` replays, `fuzz-device --random N
 // [SEED]` runs N pseudo-random inputs.
+#include "cli/number.hpp"
 #include "firmware-stub/cert/cert.hpp"
 #include "firmware-stub/firmware.hpp"
 #include "firmware-stub/image_format.hpp"
@@ -33,6 +34,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -250,17 +252,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 int main(int argc, char** argv) {
     quiet_logs();
     if (argc >= 3 && std::string(argv[1]) == "--random") {
-        const unsigned n = static_cast<unsigned>(std::strtoul(argv[2], nullptr, 0));
-        const unsigned seed = argc >= 4 ? static_cast<unsigned>(std::strtoul(argv[3], nullptr, 0)) : 1;
-        std::mt19937 rng(seed);
-        for (unsigned i = 0; i < n; ++i) {
+        const auto n = aie4emu::cli::parse_number<unsigned>(argv[2]);
+        const auto seed = argc >= 4 ? aie4emu::cli::parse_number<unsigned>(argv[3]) : std::optional<unsigned>(1);
+        if (!n || !seed) {
+            std::fprintf(stderr, "fuzz-device: N and SEED must be numbers (decimal or 0x hex)\n");
+            return 2;
+        }
+        std::mt19937 rng(*seed);
+        for (unsigned i = 0; i < *n; ++i) {
             std::vector<uint8_t> input((rng() % 64) * kRecordSize);
             for (auto& b : input)
                 b = static_cast<uint8_t>(rng());
             run_one(input.data(), input.size());
         }
         std::printf("fuzz-device: %llu random inputs (seed %u), VF1 undisturbed in every one\n",
-                    static_cast<unsigned long long>(g_inputs), seed);
+                    static_cast<unsigned long long>(g_inputs), *seed);
         return 0;
     }
     if (argc < 2) {

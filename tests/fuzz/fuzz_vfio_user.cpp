@@ -14,6 +14,7 @@
 //  - with clang and -fsanitize=fuzzer: libFuzzer calls LLVMFuzzerTestOneInput;
 //  - otherwise a standalone main: `fuzz-vfio_user FILE...` replays inputs,
 //    `fuzz-vfio_user --random N [SEED]` runs N pseudo-random inputs.
+#include "cli/number.hpp"
 #include "tests/unit/vfio_user/test_support.hpp"
 
 #include <sys/eventfd.h>
@@ -25,6 +26,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -178,9 +180,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 int main(int argc, char** argv) {
     const size_t fds_before = test::open_fd_count();
     if (argc >= 3 && std::string(argv[1]) == "--random") {
-        const int n = std::atoi(argv[2]);
-        std::mt19937 rng(argc >= 4 ? static_cast<unsigned>(std::atoi(argv[3])) : 1u);
-        for (int i = 0; i < n; ++i) {
+        const auto n = aie4emu::cli::parse_number<unsigned>(argv[2]);
+        const auto seed = argc >= 4 ? aie4emu::cli::parse_number<unsigned>(argv[3]) : std::optional<unsigned>(1);
+        if (!n || !seed) {
+            std::fprintf(stderr, "fuzz-vfio_user: N and SEED must be numbers (decimal or 0x hex)\n");
+            return 2;
+        }
+        std::mt19937 rng(*seed);
+        for (unsigned i = 0; i < *n; ++i) {
             // Random records whose bytes are mostly well-formed headers, so
             // the handlers (not just the framing) see the noise.
             std::vector<uint8_t> in;

@@ -1,6 +1,6 @@
 # PSP VALIDATE rejects a corrupted npu.dev.sbin: the PF probe fails cleanly with the PSP's
 # error, the emulator keeps running, and with the good file back the PF binds.
-# aie4-test: attach=pf
+# aie4-test: attach=pf group=driver
 f=/lib/firmware/amdnpu/17f2_10/npu.dev.sbin
 cp $f /tmp/good.sbin
 printf '\377\377\377\377' | dd of=$f bs=1 seek=200 conv=notrunc 2>/dev/null

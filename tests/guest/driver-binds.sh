@@ -1,7 +1,7 @@
 # Debian's unmodified amdxdna binds the PF (device_type 2, RyzenAI-npu3-pf) and the VF
 # (device_type 1, RyzenAI-npu3-vf, an accel node) with no amdxdna error or warning; the
-# device saw the probe sequences of interface doc §9.1 and §9.2 in order.
-# aie4-test: attach=pf,vf0
+# device saw the probe sequences of docs/spec/driver-interface.md §9.1 and §9.2 in order.
+# aie4-test: attach=pf,vf0 group=driver
 # aie4-trace pf: ^E smu cmd 4
 # aie4-trace pf: ^E smu cmd 3
 # aie4-trace pf: ^E psp cmd 1

@@ -1,6 +1,6 @@
 # The selectable identity: PF 1022:1b0b / VF 1022:1b0c rev 0x10, bound by the same driver
 # with firmware from amdnpu/1b0b_10/.
-# aie4-test: attach=pf,vf0 identity=1b0b
+# aie4-test: attach=pf,vf0 identity=1b0b group=driver
 # aie4-trace pf: ^E firmware up
 # aie4-trace vf0: op=CREATE_PARTITION status=SUCCESS
 grep -q 0x1b0b /sys/bus/pci/devices/*/device || { echo "FAIL: no 1b0b"; exit 1; }

@@ -1,10 +1,10 @@
-# The PF and VF probes at register level, in the order of interface doc §9.1 and §9.2, with
+# The PF and VF probes at register level, in the order of docs/spec/driver-interface.md §9.1 and §9.2, with
 # every BAR access trapping (aie4emu --trap-all): config enable and MSI-X, SMU POWER_OFF and
 # POWER_ON through BAR5, PSP VALIDATE / VALIDATE_CERT / START through BAR4 (response register
 # read back as 0), mailbox_info read from BAR2, ATTACH_WORK_BUFFER written into the x2i ring
 # with its exact header words, tail kick, response read from the i2x ring, head written back.
 # VF: mailbox_info, AIE_TILE_INFO, CREATE_PARTITION {0, 3}.
-# aie4-test: attach=pf,vf0 emu-arg=--trap-all
+# aie4-test: attach=pf,vf0 emu-arg=--trap-all group=driver
 # aie4-trace pf: ^C 0x004 2 0x0[15]06
 # aie4-trace pf: ^W bar5\+0x009f0 4 0x00000000
 # aie4-trace pf: ^W bar5\+0x009f4 4 0x00000000

@@ -1,6 +1,6 @@
 # Unloading the driver sends SUSPEND and PSP RELEASE_TMR on the PF and DESTROY_PARTITION on
-# the VF (interface doc §9.5); loading it again boots the firmware again and works.
-# aie4-test: attach=pf,vf0
+# the VF (docs/spec/driver-interface.md §9.5); loading it again boots the firmware again and works.
+# aie4-test: attach=pf,vf0 group=driver
 # aie4-trace pf: op=ATTACH_WORK_BUFFER status=SUCCESS
 # aie4-trace pf: op=SUSPEND status=SUCCESS
 # aie4-trace pf: ^E psp cmd 3

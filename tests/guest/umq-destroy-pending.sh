@@ -1,6 +1,6 @@
 # A process killed with commands in flight: the driver destroys its context while work is
 # pending; the device aborts that work and the VF keeps serving new contexts.
-# aie4-test: attach=pf,vf0
+# aie4-test: attach=pf,vf0 group=driver
 # aie4-trace vf0: op=CREATE_HW_CONTEXT status=SUCCESS
 # aie4-trace vf0: op=DESTROY_HW_CONTEXT status=SUCCESS
 # aie4-trace vf0: op=CREATE_HW_CONTEXT status=SUCCESS

@@ -1,6 +1,6 @@
 # Two hardware contexts in one process, and two processes at once, each checking its own
 # results (copy and gemm run concurrently).
-# aie4-test: attach=pf,vf0
+# aie4-test: attach=pf,vf0 group=driver
 modprobe amdxdna || exit 1
 aie4-umq-test --workload copy --count 40 --contexts 2 || { echo "FAIL: two contexts"; exit 1; }
 aie4-umq-test --workload copy --count 100 --depth 4 >/tmp/a.log 2>&1 & a=$!

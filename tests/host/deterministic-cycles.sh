@@ -7,14 +7,14 @@
 # and VF0's records must still be identical to the run alone.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-mkdir -p "$build/host-tests"
-cat >"$build/host-tests/deterministic-cycles.guest.sh" <<'G'
+
+cat >"$results/deterministic-cycles.guest.sh" <<'G'
 modprobe amdxdna || exit 1
 aie4-umq-test --workload copy --count 5 || exit 1
 aie4-umq-test --workload gemm --count 5 || exit 1
 aie4-umq-test --workload empty --count 20 --depth 8 || exit 1
 G
-cat >"$build/host-tests/deterministic-cycles.tenant.sh" <<'G'
+cat >"$results/deterministic-cycles.tenant.sh" <<'G'
 modprobe amdxdna || exit 1
 echo "BUSY: tenant running gemm-long"
 aie4-umq-test --workload gemm-long --count 1000000 --depth 2 --timeout-ms 60000 >/dev/null 2>&1
@@ -22,12 +22,12 @@ G
 for run in 1 2; do
     start_emu deterministic-cycles-$run $run
     if [ $run = 2 ]; then
-        "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$build/host-tests/deterministic-cycles.tenant.sh" \
+        "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$results/deterministic-cycles.tenant.sh" \
             --timeout 600 >"$out/tenant.log" 2>&1 & tenant=$!
         for _ in $(seq 3000); do grep -q '^BUSY' "$out/tenant.log" 2>/dev/null && break; sleep 0.1; done
         grep -q '^BUSY' "$out/tenant.log" || { echo "FAIL: the tenant never got busy"; tail "$out/tenant.log"; exit 1; }
     fi
-    "$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$build/host-tests/deterministic-cycles.guest.sh" \
+    "$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$results/deterministic-cycles.guest.sh" \
         --timeout 300 >"$out/boot.log" 2>&1 || { echo "FAIL: run $run"; tail -20 "$out/boot.log"; exit 1; }
     "$build/emu/aie4ctl" --socket-dir "$sock" commands last=100000 >"$out/commands.json"
     if [ $run = 2 ]; then
@@ -37,7 +37,7 @@ for run in 1 2; do
     fi
     kill -TERM "$emu"; wait "$emu" 2>/dev/null || true
 done
-python3 - "$build/host-tests/deterministic-cycles-1/commands.json" "$build/host-tests/deterministic-cycles-2/commands.json" <<'PY'
+python3 - "$results/deterministic-cycles-1/commands.json" "$results/deterministic-cycles-2/commands.json" <<'PY'
 import json, sys
 runs, tenant = [], []
 for path in sys.argv[1:]:

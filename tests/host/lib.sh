@@ -1,17 +1,25 @@
 # Shared by the host tests (sourced, not a test itself: ./aie4 test runs tests/host/*.sh
-# except this file). Sets root, build, out (a fresh folder per test) and starts aie4emu.
+# except this file). Sets root, build, results (this test's output folder) and starts aie4emu.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${AIE4EMU_BUILD:-$root/build}
 . "$root/scripts/lib/common.sh"
+# The runner gives each test a folder of its own run (AIE4_HOST_TEST_OUT); run by hand, the
+# outputs go to build/host-tests/.
+results=${AIE4_HOST_TEST_OUT:-$build/host-tests}
+mkdir -p "$results"
+host_socks=()
 
-# start_emu NAME VFS: out=$build/host-tests/NAME, sock=$out/sock, emu=<pid>; stopped on exit.
+# start_emu NAME VFS: out=$results/NAME, sock=<a new temporary dir>, emu=<pid>; the emulator is
+# stopped and its socket dirs removed on exit. The socket dir is unique per call, so two runs of
+# the same test at once never meet on one emulator.
 start_emu() {
-    out=$build/host-tests/$1
+    out=$results/$1
     rm -rf "$out"; mkdir -p "$out"
-    sock=$out/sock
+    sock=$(mktemp -d "${TMPDIR:-/tmp}/aie4-host.XXXXXX")
+    host_socks+=("$sock")
     "$build/emu/aie4emu" --socket-dir "$sock" --vfs "$2" >"$out/ready" 2>"$out/aie4emu.log" &
     emu=$!
-    trap 'kill -TERM $emu 2>/dev/null || true; wait $emu 2>/dev/null || true' EXIT
+    trap 'kill -TERM $emu 2>/dev/null || true; wait $emu 2>/dev/null || true; rm -rf "${host_socks[@]}"' EXIT
     aie4_wait_emu_ready "$out/ready" "$emu" && return 0
     echo "FAIL: aie4emu did not start"; cat "$out/aie4emu.log"; exit 1
 }

@@ -1,6 +1,6 @@
 // Test rig for CERT: a fake DeviceServices with a real tile array, per-function guest memory
 // (a vector) that logs every DMA write and MSI-X in order, and helpers that lay out a queue,
-// packets and ERT command BOs the way XRT 2.25 does (xrt-umq-cert.md §4).
+// packets and ERT command BOs the way XRT 2.25 does (docs/spec/queue-and-cert.md §4).
 #pragma once
 
 #include <algorithm>
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/number.hpp"
 #include "firmware-stub/cert/cert.hpp"
 #include "firmware-stub/cert/queue_facts.hpp"
 #include "hw/aie/array.hpp"
@@ -172,7 +173,7 @@ public:
     std::vector<std::string> traces;
 };
 
-// XRT patch57_aie4 (xrt-umq-cert.md §8.3): BD word 0[24:0] += high, word 1 = low, + 0x80000000.
+// XRT patch57_aie4 (docs/spec/queue-and-cert.md §8.3): BD word 0[24:0] += high, word 1 = low, + 0x80000000.
 inline void patch57_aie4(std::vector<uint8_t>& image, size_t bd, uint64_t address)
 {
     uint32_t w0, w1;
@@ -199,9 +200,12 @@ inline std::vector<uint8_t> load_program(const std::string& dir_name, const std:
         unsigned uc = 0, page = 0, type = 0;
         std::string r_offset, image_offset, symbol;
         f >> uc >> page >> r_offset >> image_offset >> type >> symbol;
-        const size_t arg = std::stoul(symbol);
-        if (arg < args.size())
-            patch57_aie4(image, std::stoul(image_offset, nullptr, 16), args[arg]);
+        const auto arg = aie4emu::cli::parse_number<size_t>(symbol);
+        const auto offset = aie4emu::cli::parse_number<uint64_t>(image_offset);
+        if (!arg || !offset)
+            throw std::runtime_error("bad relocation line: " + line);
+        if (*arg < args.size())
+            patch57_aie4(image, *offset, args[*arg]);
     }
     return image;
 }

@@ -1,4 +1,5 @@
-// CERT queue protocol: header layouts and the §1.3 bridge, slot walk, completion order,
+// CERT queue protocol: header layouts and the bridge of
+// docs/spec/queue-and-cert.md §1.3, slot walk, completion order,
 // wrap-around, full queue, several contexts, destroy, queue-level errors.
 #include <catch2/catch_test_macros.hpp>
 
@@ -190,7 +191,7 @@ TEST_CASE("cert: with the mirror the kernel sees completions; without it read_in
     rig.dev.drain();
     CHECK(rig.kernel_sees_done(c, s0));
     // Undo the mirror: read_index 1 with the kernel's write_index 0 is "Invalid index" and the
-    // kernel uses read_index 0, so WAIT_CMD(seq 0) would never return (xrt-umq-cert.md §1.2).
+    // kernel uses read_index 0, so WAIT_CMD(seq 0) would never return (docs/spec/queue-and-cert.md §1.2).
     rig.mem(1).set<uint64_t>(c.region.queue + umq::kKernelWriteIndexOffset, 0);
     CHECK_FALSE(rig.kernel_sees_done(c, s0));
 }
@@ -311,6 +312,29 @@ TEST_CASE("cert: packet-level errors complete ERROR and the context keeps servin
     CHECK(h[2].error.find("marker") != std::string::npos);
     CHECK(h[3].error.find("unknown opcode") != std::string::npos);
     CHECK(rig.cert.context_stats(1, 1)->errors == 4);
+}
+
+// The fault aie4-umq-test --inject bad-count sends: an EXEC_BUF slot whose count leaves no room
+// for its exec_buf. CERT must not read a payload that is not there: the packet completes as an
+// invalid packet (docs/spec/queue-and-cert.md §5.2) and the next one runs.
+TEST_CASE("cert: an EXEC_BUF packet without its payload completes as an invalid packet", "[cert]")
+{
+    Rig rig;
+    auto c = rig.make_context(1, 1, 0);
+    const uint64_t code = rig.install(c, load_file("ctrlcode/empty.uc0.bin"));
+    for (const uint16_t count : {uint16_t{0}, uint16_t{umq::kExecBufBytes - 4}, uint16_t{umq::kSlotDataBytes + 4}}) {
+        const uint64_t bad = rig.submit(c, code, 0);
+        rig.mem(1).set<uint16_t>(rig.slot_address(c, bad) + umq::kSlotCountOffset, count);
+        const uint64_t good = rig.submit(c, code, 1);
+        rig.ring(c);
+        rig.dev.drain();
+        INFO("count " << count);
+        CHECK(rig.completion(c, 0) == umq::kInvalidPacket);
+        CHECK(rig.completion(c, 1) == umq::kStateCompleted);
+        CHECK(rig.read_index(c) == good + 1);
+    }
+    CHECK(c.hw.state == ContextState::active);
+    CHECK(rig.cert.context_stats(1, 1)->errors == 3);
 }
 
 TEST_CASE("cert: fail_context_on_packet_error marks the context failed after an ERROR", "[cert]")

@@ -1,4 +1,4 @@
-// PSP and SMU behaviour of the firmware stub (interface doc §2, §3).
+// PSP and SMU behaviour of the firmware stub (docs/spec/driver-interface.md §2, §3).
 #include <catch2/catch_test_macros.hpp>
 
 #include "firmware-stub/mailbox_protocol.hpp"
@@ -55,7 +55,7 @@ TEST_CASE("mailbox_info holds protocol 5.10, the device's ring layout and vector
     CHECK(info.i2x_buffer_size == npu3::regs::kI2xRingSize);
     CHECK(info.i2x_msi_idx == 0);
     CHECK(info.reserved[0] == 0);
-    // Rings empty at channel start (interface doc §4.2).
+    // Rings empty at channel start (docs/spec/driver-interface.md §4.2).
     CHECK(r.dev.mbox_reg(0, npu3::regs::kMboxX2iTail) == r.dev.mbox_reg(0, npu3::regs::kMboxX2iHead));
     CHECK(r.dev.mbox_reg(0, npu3::regs::kMboxI2xTail) == r.dev.mbox_reg(0, npu3::regs::kMboxI2xHead));
 }

@@ -1,4 +1,4 @@
-// Mailbox transport rules (interface doc §4): exact bytes, id echo, async
+// Mailbox transport rules (docs/spec/driver-interface.md §4): exact bytes, id echo, async
 // answers, wraps on both rings, and malformed input from a hostile host.
 #include <catch2/catch_test_macros.hpp>
 
@@ -47,7 +47,7 @@ TEST_CASE("ATTACH_WORK_BUFFER round trip: exact ring bytes, registers and MSI-X 
     b.r.dev.record_events = true;
     const auto id = b.hm->send(msg::Opcode::attach_work_buffer, kWb);
     REQUIRE(id == mbox::make_id(0));
-    // Request as the driver lays it out (interface doc §9.1 step 12).
+    // Request as the driver lays it out (docs/spec/driver-interface.md §9.1 step 12).
     const uint32_t expect_req[8] = {0x10, 0x00010010, 0x1D000000, 0x0001000D, 0x45678000, 0x123, 0, 0x00400000};
     for (unsigned i = 0; i < 8; ++i)
         CHECK(b.r.dev.sram32(0, regs::kX2iRingOffset + 4 * i) == expect_req[i]);

@@ -1,4 +1,4 @@
-// Message handlers (interface doc §5, §6): PF work buffer and VFs, VF tile
+// Message handlers (docs/spec/driver-interface.md §5, §6): PF work buffer and VFs, VF tile
 // info, partitions, hardware contexts, doorbells, resets.
 #include <catch2/catch_test_macros.hpp>
 

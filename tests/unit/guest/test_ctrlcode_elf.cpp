@@ -1,6 +1,6 @@
 // Control-code ELF reader, checked against fixtures produced by the real Debian
 // `aiebu-asm -t aie4` 2.25 (guest-driver/ctrlcode/build-fixtures.sh) and against the byte
-// values xrt-umq-cert.md §8.2 recorded from separate assembler runs.
+// values docs/spec/queue-and-cert.md §8.2 recorded from separate assembler runs.
 
 #include "guest-driver/lib/bytes.hpp"
 #include "guest-driver/lib/cli.hpp"

@@ -66,7 +66,7 @@ TEST_CASE("XRT layout: a direct EXEC_BUF packet is written as issue_single_exec_
     REQUIRE(seq.has_value());
     CHECK(*seq == 0);
     CHECK(bo.u64(0x40) == 1);       // write_index advanced
-    CHECK(bo.u64(0x10) == 0);       // the kernel's write_index slot stays untouched (§1.2)
+    CHECK(bo.u64(0x10) == 0);       // the kernel's write_index slot stays untouched (docs/spec/queue-and-cert.md §1.2)
 
     const std::size_t slot = 0x80; // data_address - xdna_addr
     CHECK(bo.bytes[slot + 0] == 0); // type VENDOR_SPECIFIC

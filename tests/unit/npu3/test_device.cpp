@@ -1,5 +1,5 @@
 // Unit tests of the npu3 device with a fake firmware: identity, config space,
-// PSP/SMU protocols (interface doc §2.2, §3.2), mailbox kick, SRAM,
+// PSP/SMU protocols (docs/spec/driver-interface.md §2.2, §3.2), mailbox kick, SRAM,
 // doorbells, VF enable, FLR, MSI-X, traces.
 #include "hw/npu3/device.hpp"
 #include "hw/npu3/identity.hpp"
@@ -85,7 +85,7 @@ struct FakeSink : pcie::InterruptSink {
     void msix_fire(unsigned v) override { fired.push_back(v); }
 };
 
-// psp_exec of aie_psp.c as the driver issues it (interface doc §2.2).
+// psp_exec of aie_psp.c as the driver issues it (docs/spec/driver-interface.md §2.2).
 void psp_exec(pcie::Function& pf, uint32_t cmd, uint32_t arg0, uint32_t arg1, uint32_t arg2)
 {
     REQUIRE((pf.bar_read(nr::kPspBar, nr::kPspStatus, 4) & nr::kPspStatusReady) != 0);
@@ -97,7 +97,7 @@ void psp_exec(pcie::Function& pf, uint32_t cmd, uint32_t arg0, uint32_t arg1, ui
     pf.bar_write(nr::kPspBar, nr::kPspIntr, 4, nr::kPspNotifyIntr);
 }
 
-// aie_smu_exec of aie_smu.c (interface doc §3.2).
+// aie_smu_exec of aie_smu.c (docs/spec/driver-interface.md §3.2).
 void smu_exec(pcie::Function& pf, uint32_t cmd, uint32_t arg)
 {
     pf.bar_write(nr::kSmuBar, nr::kSmuResp, 4, 0);

@@ -2,6 +2,7 @@
 // vfio-user-pci): serves the test FakeFunction on a socket for N seconds,
 // then prints the server's counters. Not part of the unit suite.
 //   vfio-user-smoke-server /tmp/x.sock 10
+#include "cli/number.hpp"
 #include "tests/unit/vfio_user/test_support.hpp"
 
 #include "hw/sim/log.hpp"
@@ -19,7 +20,11 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "usage: {} SOCKET [SECONDS]\n", argv[0]);
         return 2;
     }
-    const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
+    const auto seconds = argc > 2 ? aie4emu::cli::parse_number<int>(argv[2]) : std::optional<int>(10);
+    if (!seconds) {
+        fmt::print(stderr, "{}: SECONDS must be a number\n", argv[0]);
+        return 2;
+    }
     aie4emu::log::enable("vfio");
     boost::asio::io_context io;
     test::FakeFunction fn("pf");
@@ -40,7 +45,7 @@ int main(int argc, char** argv) {
         fmt::print("dma ram@0 ok={} {:02x} {:02x} {:02x} {:02x}; rom@fffffff0 ok={} {:02x} {:02x} {:02x} {:02x}\n", a,
                    ivt[0], ivt[1], ivt[2], ivt[3], b, reset[0], reset[1], reset[2], reset[3]);
     });
-    io.run_for(std::chrono::seconds(seconds));
+    io.run_for(std::chrono::seconds(*seconds));
     const ServerStats s = server.stats();
     fmt::print("connections={} disconnects={} messages={} errors={} protocol_disconnects={} dma_windows={} "
                "connected={} config/bar accesses={}\n",
