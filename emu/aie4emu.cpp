@@ -21,6 +21,7 @@
 #include "hw/aie/array.hpp"
 #include "hw/npu3/device.hpp"
 #include "hw/pcie/log.hpp"
+#include "hw/sim/internal_error.hpp"
 #include "hw/sim/log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -154,6 +155,10 @@ private:
         fw::cert::CertConfig c;
         c.umq_mirror = o.umq_mirror;
         c.history_size = 16384;   // the demo and the tests read per-job cycles back
+        c.function_shares.push_back(1);   // the PF
+        for (unsigned share : o.vf_shares)
+            c.function_shares.push_back(share);
+        c.limits.max_host_bytes = size_t{o.vf_memory_limit_mib} << 20;   // every function the same
         c.partition_columns = [this](const fw::HwContext& ctx) -> std::optional<fw::cert::ColumnRange> {
             if (ctx.fn == npu3::kPf)
                 return std::nullopt;
@@ -424,19 +429,20 @@ int run(const Options& opts) {
 
     fmt::print("aie4emu: ready (socket dir {})\n", opts.socket_dir);
     std::fflush(stdout);
-    // A handler that throws (a bug: guest input is validated, not thrown about) must not take
-    // the whole NPU down with every other function's guest: log it and keep serving.
-    for (;;) {
-        try {
-            io.run();
-            break;
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "aie4emu: internal error in a handler, continuing: {}\n", e.what());
-        }
+    // Guest-reachable handlers catch what they throw and fail what it concerns (a vfio-user
+    // request, a CERT command or context, a function's mailbox; hw/sim/internal_error.hpp).
+    // What still arrives here has no owner to fail: report it (strict mode aborts) and stop
+    // the emulator rather than serve every guest from state nobody can vouch for.
+    int status = 0;
+    try {
+        io.run();
+    } catch (...) {
+        sim::report_internal_error("an aie4emu event handler", std::current_exception());
+        status = 3;
     }
     emulator.shutdown();
     remove_pidfile_if_ours(pidfile);
-    return 0;
+    return status;
 }
 
 } // namespace

@@ -25,6 +25,27 @@ namespace {
 constexpr unsigned kMaxVfs = 7;        // VFs at functions 1..7 without ARI (docs/spec/driver-interface.md §1.6)
 constexpr unsigned kColumnsPerVf = 3;  // amdxdna aie4_pci.c AIE4_TOTAL_COLUMN
 constexpr unsigned kMaxColumns = 64;
+constexpr unsigned kMaxShare = 64;     // [ours] packets a VF may start per CERT turn
+constexpr unsigned kMaxVfMemoryMib = 4096;
+
+// "2,1,1": one CERT share per VF, VF0 first.
+std::vector<unsigned> parse_shares(const std::string& text) {
+    std::vector<unsigned> out;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        const size_t comma = std::min(text.find(',', pos), text.size());
+        const std::string item = text.substr(pos, comma - pos);
+        const auto v = cli::parse_number<unsigned>(item);
+        if (!v || *v < 1 || *v > kMaxShare)
+            throw std::invalid_argument(fmt::format("--vf-share: each share must be a number from 1 to {}, not '{}'",
+                                                    kMaxShare, item));
+        out.push_back(*v);
+        pos = comma + 1;
+    }
+    if (out.size() > kMaxVfs)
+        throw std::invalid_argument(fmt::format("--vf-share lists {} shares; there are at most {} VFs", out.size(), kMaxVfs));
+    return out;
+}
 
 void check(const Options& o) {
     if (o.vfs > o.total_vfs)
@@ -96,6 +117,20 @@ struct Parser {
             {"array_trace", app.add_option("--array-trace", o.array_trace,
                                            "write a Perfetto/Chrome trace of array activity on exit")
                                 ->type_name("FILE")},
+            {"vf_shares", app.add_option_function<std::string>(
+                              "--vf-share",
+                              [&o](const std::string& text) {
+                                  try {
+                                      o.vf_shares = parse_shares(text);
+                                  } catch (const std::invalid_argument& e) {
+                                      throw CLI::ValidationError("--vf-share", e.what());
+                                  }
+                              },
+                              "CERT's per-VF share, VF0 first, e.g. 2,1 (default 1 each): packets\n"
+                              "a VF may start per CERT turn (docs/architecture.md)")
+                              ->type_name("LIST")},
+            {"vf_memory_limit_mib", cli::add_number(app, "--vf-memory-limit", o.vf_memory_limit_mib, 1u, kMaxVfMemoryMib,
+                                                    "host memory CERT may hold for one VF's command, MiB (default 64)")},
         };
         app.add_option("--config", o.config_file, "JSON file with the same settings (command line wins)")
             ->type_name("FILE");
@@ -212,6 +247,14 @@ void apply_config_text(Options& o, const std::string& text, const std::string& o
         } else if (key == "identity") {
             if (!v.is_string()) throw bad(key, identity_names().c_str());
             o.identity = std::string(v.as_string());
+        } else if (key == "vf_memory_limit_mib") {
+            o.vf_memory_limit_mib = number(key, v, 1, kMaxVfMemoryMib);
+        } else if (key == "vf_shares") {
+            if (!v.is_array() || v.as_array().size() > kMaxVfs)
+                throw bad(key, fmt::format("an array of at most {} integers", kMaxVfs).c_str());
+            o.vf_shares.clear();
+            for (const auto& e : v.as_array())
+                o.vf_shares.push_back(number(key, e, 1, kMaxShare));
         } else if (key == "log") {
             if (!v.is_string()) throw bad(key, "a string");
             o.log = std::string(v.as_string());

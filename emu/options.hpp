@@ -26,6 +26,8 @@ struct Options {
     bool umq_mirror = true;           // bridge XRT 2.25's queue header for the 7.3.4 kernel
     std::string array_trace;          // Perfetto trace file of array activity ("" = off)
     std::vector<std::string> faults;  // --fault KIND[:key=value...], armed at start (emu/faults.hpp)
+    std::vector<unsigned> vf_shares;  // CERT packets per turn, VF0 first (unlisted VFs: 1)
+    unsigned vf_memory_limit_mib = 64; // host memory CERT may hold for one VF's command
     std::string config_file;
 };
 

@@ -13,6 +13,7 @@
 #include "hw/npu3/npu3_regs.hpp"
 #include "hw/pcie/function.hpp"
 #include "hw/sim/log.hpp"
+#include "hw/sim/internal_error.hpp"
 
 namespace aie4emu::fw {
 
@@ -437,7 +438,17 @@ void Firmware::service_mailbox(npu3::FunctionIndex fn)
     if (device_ == nullptr || !valid_fn(fn))
         return;
     Handler handler(*this, fn);
-    channels_[fn]->service(handler);
+    try {
+        channels_[fn]->service(handler);
+    } catch (...) {
+        // Guest messages are validated and answered with a status, never thrown about: this is
+        // a bug or the host running out of memory, with the function's state half-updated.
+        // The function's mailbox stops (its driver times out and resets it); others go on.
+        const std::string what(sim::exception_message(std::current_exception()));
+        sim::report_internal_error(fmt::format("the firmware serving {}'s mailbox", npu3::function_name(fn)), what);
+        channels_[fn]->stop();
+        device_->trace(fn, fmt::format("firmware: mailbox stopped after an internal error: {}", what));
+    }
 }
 
 msg::Status Firmware::dispatch(npu3::FunctionIndex fn, msg::Opcode op, std::span<const uint8_t> req,

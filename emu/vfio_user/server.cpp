@@ -2,6 +2,7 @@
 
 #include "emu/socket_dir.hpp"
 #include "emu/vfio_user/protocol.hpp"
+#include "hw/sim/internal_error.hpp"
 #include "hw/sim/log.hpp"
 
 #include <boost/asio/post.hpp>
@@ -669,8 +670,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
             handle(m);
         } catch (const RequestError& e) {
             reply_error(m, e.err, e.why);
-        } catch (const std::exception& e) {
-            reply_error(m, EIO, fmt::format("internal error: {}", e.what()));
+        } catch (...) {
+            // Not a refused request but a bug or exhaustion: the request fails with EIO and
+            // the report aborts in strict mode (hw/sim/internal_error.hpp).
+            const std::string what(sim::exception_message(std::current_exception()));
+            sim::report_internal_error(fmt::format("vfio-user {} of {}", command_name(m.hdr.command), name()), what);
+            reply_error(m, EIO, fmt::format("internal error: {}", what));
         }
         --dispatch_depth;
         // m's destructor closes every fd the handler did not take.

@@ -12,6 +12,7 @@
 #include "hw/aie/host_memory.hpp"
 #include "hw/npu3/firmware_port.hpp"
 #include "hw/pcie/function.hpp"
+#include "hw/sim/internal_error.hpp"
 #include "hw/sim/log.hpp"
 
 namespace aie4emu::fw::cert {
@@ -83,7 +84,9 @@ std::optional<HeaderView> read_header(pcie::DmaSpace& dma, uint64_t hsa, bool br
         return std::nullopt;
     }
     if (h.capacity == 0 || (h.capacity & (h.capacity - 1)) != 0 || h.capacity > umq::kMaxCapacity) {
-        why = fmt::format("queue capacity {} is not a power of two in 1..{}", h.capacity, umq::kMaxCapacity);
+        why = h.capacity > umq::kMaxCapacity
+                  ? fmt::format("cap queue_capacity: queue capacity {} exceeds {} slots", h.capacity, umq::kMaxCapacity)
+                  : fmt::format("queue capacity {} is not a power of two in 1..{}", h.capacity, umq::kMaxCapacity);
         return std::nullopt;
     }
     if (!read_value(dma, hsa + h.layout->write_index_offset, h.write_index) ||
@@ -145,6 +148,17 @@ private:
     npu3::FunctionIndex fn_;
 };
 
+// A packet whose control code is executing: what retiring it needs.
+struct Cert::Running {
+    Running(const ExecEnv& env, std::span<const UcProgram> programs) : exec(env, programs) {}
+    Execution exec;
+    CommandRecord rec;
+    uint64_t completion = 0;   // completion-signal address
+    bool chain = false;
+    bool more = false;         // the queue held packets after this one when it started
+    unsigned ucs = 0;
+};
+
 struct Cert::Queue {
     uint64_t serial = 0;
     HwContext* context = nullptr;   // valid until on_context_destroyed for it
@@ -155,7 +169,8 @@ struct Cert::Queue {
     ColumnRange columns;
     std::string name;               // "vf0"
     std::optional<uint64_t> consumer;
-    bool scheduled = false;
+    bool pending = false;           // a doorbell or a retired packet: look at the queue again
+    std::unique_ptr<Running> running;   // the packet at `consumer`, executing
     bool failed = false;
     bool chain_failed = false;
     ContextStats stats;
@@ -163,7 +178,21 @@ struct Cert::Queue {
 
 Cert::Cert(CertConfig config) : config_(std::move(config))
 {
-    config_.packets_per_run = std::max(1u, config_.packets_per_run);
+    config_.slice_cycles = std::max<sim::Cycle>(1, config_.slice_cycles);
+    config_.slice_events = std::max<uint64_t>(1, config_.slice_events);
+}
+
+size_t Cert::host_memory_limit(npu3::FunctionIndex fn) const
+{
+    return fn < config_.function_host_memory.size() && config_.function_host_memory[fn] != 0
+               ? config_.function_host_memory[fn]
+               : config_.limits.max_host_bytes;
+}
+
+unsigned Cert::share(npu3::FunctionIndex fn) const
+{
+    const unsigned s = fn < config_.function_shares.size() ? config_.function_shares[fn] : config_.default_share;
+    return std::max(1u, s);
 }
 
 Cert::~Cert() = default;
@@ -244,38 +273,139 @@ void Cert::on_doorbell(HwContext& context, uint32_t offset, uint32_t value)
         AIE4_LOG(cert, name, 0, "doorbell of failed context {} (+{:#x} <- {:#x}): ignored", context.id, offset, value);
         return;
     }
-    schedule(q->serial);
+    q->pending = true;
+    schedule();
 }
 
-void Cert::schedule(uint64_t serial)
+void Cert::schedule()
 {
-    auto it = queues_.find(serial);
-    if (it == queues_.end() || it->second.scheduled)
+    if (turn_scheduled_)
         return;
-    it->second.scheduled = true;
+    turn_scheduled_ = true;
     std::weak_ptr<int> alive = alive_;
-    device_->defer([this, alive, serial] {
+    device_->defer([this, alive] {
         if (alive.expired())
             return;
-        run(serial);
+        turn();
     });
 }
 
-void Cert::run(uint64_t serial)
+// One slice of CERT's time on the simulation thread: start waiting packets (functions in
+// round-robin order, each up to its share of packets, its contexts in round-robin order),
+// then move every executing command forward together by at most one slice, then give the
+// thread back (the I/O loop serves MMIO, mailbox messages and doorbells of every function
+// before the next turn).
+void Cert::turn()
 {
-    auto it = queues_.find(serial);
-    if (it == queues_.end())
-        return;   // destroyed meanwhile
-    Queue& q = it->second;
-    q.scheduled = false;
-    bool more = false;
-    for (unsigned n = 0; n < config_.packets_per_run && !q.failed; ++n) {
-        more = process_one(q);
-        if (!more)
-            break;
+    turn_scheduled_ = false;
+    admit_waiting();
+    advance_running();
+    const bool busy = std::any_of(queues_.begin(), queues_.end(), [](const auto& kv) {
+        const Queue& q = kv.second;
+        return !q.failed && (q.running || q.pending);
+    });
+    if (busy)
+        schedule();
+}
+
+void Cert::admit_waiting()
+{
+    std::map<npu3::FunctionIndex, std::vector<Queue*>> by_fn;
+    for (auto& [serial, q] : queues_)
+        if (!q.failed && q.pending && !q.running)
+            by_fn[q.fn].push_back(&q);
+    if (by_fn.empty())
+        return;
+    // Start with the function after the one that started first last turn.
+    auto first = by_fn.upper_bound(last_first_fn_);
+    if (first == by_fn.end())
+        first = by_fn.begin();
+    last_first_fn_ = first->first;
+    auto it = first;
+    do {
+        const npu3::FunctionIndex fn = it->first;
+        std::vector<Queue*>& qs = it->second;
+        // Contexts of the function round robin: begin after the one served last.
+        const uint64_t after = last_served_[fn];
+        std::stable_partition(qs.begin(), qs.end(), [after](const Queue* q) { return q->serial > after; });
+        unsigned budget = share(fn);
+        bool progress = true;
+        while (budget > 0 && progress) {
+            progress = false;
+            for (Queue* q : qs) {
+                if (budget == 0)
+                    break;
+                if (q->failed || q->running || !q->pending || columns_busy(*q))
+                    continue;
+                bool took = false;
+                try {
+                    took = admit(*q);
+                } catch (...) {
+                    // Half-read queue state: the context fails (its other packets are not run).
+                    const std::string what(sim::exception_message(std::current_exception()));
+                    sim::report_internal_error(fmt::format("CERT reading a queue of {}", q->name), what);
+                    q->running.reset();
+                    fail_queue(*q, "internal error: " + what);
+                    continue;
+                }
+                if (took) {
+                    --budget;
+                    progress = true;
+                    last_served_[fn] = q->serial;
+                }
+            }
+        }
+        if (++it == by_fn.end())
+            it = by_fn.begin();
+    } while (it != first);
+}
+
+bool Cert::columns_busy(const Queue& q) const
+{
+    return std::any_of(queues_.begin(), queues_.end(), [&](const auto& kv) {
+        const Queue& o = kv.second;
+        return o.running && &o != &q && o.columns.start < q.columns.start + q.columns.count &&
+               q.columns.start < o.columns.start + o.columns.count;
+    });
+}
+
+void Cert::advance_running()
+{
+    std::vector<Queue*> qs;
+    std::vector<Execution*> execs;
+    for (auto& [serial, q] : queues_)
+        if (q.running) {
+            qs.push_back(&q);
+            execs.push_back(&q.running->exec);
+        }
+    if (execs.empty())
+        return;
+    aie::Array& array = device_->array();
+    const AdvanceBudget budget{config_.slice_cycles, config_.slice_events};
+    counters_.add("cert.slices");
+    try {
+        advance(array, execs, budget);
+    } catch (...) {
+        // Thrown while the array's events ran: it cannot be told whose event it was, so every
+        // command executing now fails and their partitions are reset.
+        const std::string what(sim::exception_message(std::current_exception()));
+        sim::report_internal_error("CERT advancing the array", what);
+        for (Execution* e : execs)
+            if (!e->done())
+                e->fail_internal(what);
     }
-    if (more && !q.failed)
-        schedule(serial);
+    for (Queue* q : qs) {
+        if (!q->running->exec.done())
+            continue;
+        try {
+            finish_execution(*q);
+        } catch (...) {
+            const std::string what(sim::exception_message(std::current_exception()));
+            sim::report_internal_error(fmt::format("CERT completing a command of {}", q->name), what);
+            q->running.reset();
+            fail_queue(*q, "internal error: " + what);
+        }
+    }
 }
 
 void Cert::fail_queue(Queue& q, std::string why)
@@ -290,10 +420,12 @@ void Cert::fail_queue(Queue& q, std::string why)
     device_->trace(q.fn, fmt::format("cert: context {} failed: {}", q.id, why));
 }
 
-// Reads the header, runs the packet at the consumer index, retires it. Returns true if more
-// packets are waiting.
-bool Cert::process_one(Queue& q)
+// Reads the header and takes the packet at the consumer index: a packet with control code
+// starts executing (finish_execution retires it), any other completes at once. Returns false
+// if there was no packet to take (or the queue failed).
+bool Cert::admit(Queue& q)
 {
+    q.pending = false;
     pcie::DmaSpace& dma = device_->dma(q.fn);
     std::string why;
     const auto h = read_header(dma, q.hsa, config_.umq_mirror, why);
@@ -375,7 +507,10 @@ bool Cert::process_one(Queue& q)
         }
     } else {
         const unsigned entries = p.count / umq::kIndirectEntryBytes;
-        if (p.count == 0 || p.count % umq::kIndirectEntryBytes != 0 || entries > umq::kMaxIndirectEntries) {
+        if (entries > umq::kMaxIndirectEntries) {
+            state = invalid(fmt::format("cap indirect_entries: indirect EXEC_BUF with {} entries (at most {})", entries,
+                                        umq::kMaxIndirectEntries));
+        } else if (p.count == 0 || p.count % umq::kIndirectEntryBytes != 0) {
             state = invalid(fmt::format("indirect EXEC_BUF with count {}", p.count));
         } else {
             for (unsigned i = 0; i < entries && state == 0; ++i) {
@@ -417,12 +552,34 @@ bool Cert::process_one(Queue& q)
             switch_context(*array, q);
             array->attach_host_memory(q.columns.start, q.columns.count, &host_memory(q.fn));
         }
-        const ExecEnv env{*array, dma, q.columns, config_.costs, config_.limits, args_len, q.name};
-        ExecResult r = execute(env, programs);
-        state = r.state;
+        ExecLimits limits = config_.limits;
+        limits.max_host_bytes = host_memory_limit(q.fn);
+        const ExecEnv env{*array, dma, q.columns, config_.costs, limits, args_len, q.name};
+        q.running = std::make_unique<Running>(env, programs);
+        q.running->rec = std::move(rec);
+        q.running->completion = p.completion;
+        q.running->chain = p.chain != 0;
+        q.running->more = c + 1 < wi;
+        q.running->ucs = static_cast<unsigned>(programs.size());
+        return true;
+    }
+    retire(q, std::move(rec), state, p.completion, p.chain != 0, c + 1 < wi);
+    return true;
+}
+
+void Cert::finish_execution(Queue& q)
+{
+    std::unique_ptr<Running> run = std::move(q.running);
+    aie::Array& array = device_->array();
+    const auto& geo = array.geometry();
+    CommandRecord rec = std::move(run->rec);
+    ExecResult r = run->exec.take_result();
+    {
+        const uint32_t state = r.state;
+        rec.start_cycle = r.start_cycle;
         rec.start_cycle = r.start_cycle;
         rec.end_cycle = r.end_cycle;
-        rec.ucs = static_cast<unsigned>(programs.size());
+        rec.ucs = run->ucs;
         rec.ops = r.ops;
         rec.pages = r.pages;
         rec.uc_dma_words = r.uc_dma_words;
@@ -430,40 +587,50 @@ bool Cert::process_one(Queue& q)
         rec.error = std::move(r.error);
         if (!rec.error.empty() && config_.reset_partition_on_error && r.touched_array &&
             unsigned{q.columns.start} + q.columns.count <= geo.columns) {
-            array->reset_columns(q.columns.start, q.columns.count);
-            AIE4_LOG(cert, q.name, array->now(), "context {}: partition columns [{}, +{}) reset after the error",
+            array.reset_columns(q.columns.start, q.columns.count);
+            AIE4_LOG(cert, q.name, array.now(), "context {}: partition columns [{}, +{}) reset after the error",
                      q.id, q.columns.start, q.columns.count);
         }
-        // Keep the array's error list from reaching its cap (executors only look at new entries).
-        if (array->errors().size() > 4096)
-            array->clear_errors();
+        // Keep the array's error list from reaching its cap (executions only look at new
+        // entries; none may be in progress when it is cleared).
+        const bool others = std::any_of(queues_.begin(), queues_.end(), [](const auto& kv) { return kv.second.running != nullptr; });
+        if (!others && array.errors().size() > 4096)
+            array.clear_errors();
+        retire(q, std::move(rec), state, run->completion, run->chain, run->more);
     }
+}
 
+// §5.3: completion word, (mirror: already published, >= c + 1), read_index, MSI-X.
+void Cert::retire(Queue& q, CommandRecord rec, uint32_t state, uint64_t completion, bool chain, bool more)
+{
+    pcie::DmaSpace& dma = device_->dma(q.fn);
+    const uint64_t c = rec.seq;
+    {
     rec.state = state;
-    // §5.3: completion word, (mirror: already published, >= c + 1), read_index, MSI-X.
-    if (!write_value(dma, p.completion, state)) {
+    if (!write_value(dma, completion, state)) {
         counters_.add("cert.completion_faults");
         AIE4_LOG(cert, q.name, rec.end_cycle, "context {} seq {}: DMA fault writing the completion word at {:#x}",
-                 q.id, c, p.completion);
+                 q.id, c, completion);
     }
     if (!write_value(dma, q.hsa + umq::kReadIndexOffset, c + 1)) {
         record(q, std::move(rec));
         fail_queue(q, fmt::format("DMA fault writing read_index at {:#x}", q.hsa + umq::kReadIndexOffset));
-        return false;
+        return;
     }
     q.consumer = c + 1;
     device_->raise_msix(q.fn, q.msix);
 
     // Chains (§5.2): after a failure, the rest of the chain completes ABORT.
     const bool ok = (state & umq::kStateMask) == umq::kStateCompleted;
-    q.chain_failed = p.chain != 0 && (q.chain_failed || !ok);
+    q.chain_failed = chain && (q.chain_failed || !ok);
     const bool packet_error = (state & umq::kStateMask) == umq::kStateError && state != umq::kExitPacket;
     record(q, std::move(rec));
     if (packet_error && config_.fail_context_on_packet_error) {
         fail_queue(q, fmt::format("command seq {} failed with {:#x}", c, state));
-        return false;
+        return;
     }
-    return c + 1 < wi;
+    q.pending = q.pending || more;   // (a doorbell meanwhile set it too)
+    }
 }
 
 void Cert::record(Queue& q, CommandRecord rec)
@@ -509,6 +676,14 @@ void Cert::on_context_destroyed(const HwContext& context)
     Queue* q = find(context.fn, context.id);
     if (q == nullptr || device_ == nullptr)
         return;
+    if (q->running) {
+        // The executing packet is the one at the consumer index: it completes ABORT below.
+        AIE4_LOG(cert, q->name, 0, "context {}: destroyed while seq {} was executing", q->id, q->running->rec.seq);
+        device_->trace(q->fn, fmt::format("cert: context {} destroyed while seq {} was executing", q->id,
+                                          q->running->rec.seq));
+        q->running.reset();
+        counters_.add("cert.aborted_running");
+    }
     // Packets still queued complete ABORT while the queue BO still exists (the driver drops it
     // only after DESTROY_HW_CONTEXT returns).
     if (!q->failed && q->consumer) {
@@ -521,6 +696,7 @@ void Cert::on_context_destroyed(const HwContext& context)
             try {
                 t = device_->array().now();
             } catch (const std::exception&) {
+                // A device without an array (device.hpp: unit tests): the records carry cycle 0.
             }
             for (uint64_t n = c; n < h->write_index; ++n) {
                 const uint64_t slot_addr = h->data_address + uint64_t{umq::kSlotBytes} * (n & (h->capacity - 1));
@@ -561,6 +737,7 @@ void Cert::on_context_destroyed(const HwContext& context)
                 array.reset_columns(cols.start, cols.count);
             }
         } catch (const std::exception&) {
+            // A device without an array (device.hpp: unit tests): no columns to release.
         }
     }
     AIE4_LOG(cert, npu3::function_name(fn), 0, "context {} destroyed", context.id);

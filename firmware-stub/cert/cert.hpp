@@ -67,7 +67,18 @@ struct CertConfig {
     std::function<std::optional<ColumnRange>(const HwContext&)> partition_columns;
     CertCosts costs{};
     ExecLimits limits{};
-    unsigned packets_per_run = 1;             // packets per deferred run (>= 1)
+    // Time slicing: each turn starts waiting packets, then moves every executing command
+    // forward (in lockstep on the array's clock) by at most slice_cycles simulated cycles or
+    // slice_events array events, then yields to the I/O loop.
+    sim::Cycle slice_cycles = 4096;
+    uint64_t slice_events = 2048;
+    // Packets a function may start per turn (its share), by function index (0 = PF, k+1 = VFk);
+    // functions not listed get default_share. Equal by default.
+    std::vector<unsigned> function_shares;
+    unsigned default_share = 1;
+    // Ceiling on the host memory a function's command may make CERT hold (cap host_memory), by
+    // function index; 0 or unlisted: limits.max_host_bytes.
+    std::vector<size_t> function_host_memory;
     bool reset_partition_on_error = true;     // reset the partition's columns after a failed command
     bool fail_context_on_packet_error = false;
     size_t history_size = 1024;               // CommandRecords kept
@@ -132,11 +143,19 @@ public:
 
 private:
     struct Queue;
+    struct Running;
     class FunctionMemory;
 
-    void schedule(uint64_t serial);
-    void run(uint64_t serial);
-    bool process_one(Queue& q);
+    void schedule();
+    void turn();
+    void admit_waiting();
+    void advance_running();
+    [[nodiscard]] bool columns_busy(const Queue& q) const;
+    [[nodiscard]] unsigned share(npu3::FunctionIndex fn) const;
+    [[nodiscard]] size_t host_memory_limit(npu3::FunctionIndex fn) const;
+    bool admit(Queue& q);
+    void finish_execution(Queue& q);
+    void retire(Queue& q, CommandRecord rec, uint32_t state, uint64_t completion, bool chain, bool more);
     void fail_queue(Queue& q, std::string why);
     void record(Queue& q, CommandRecord rec);
     [[nodiscard]] Queue* find(npu3::FunctionIndex fn, uint32_t id);
@@ -148,6 +167,9 @@ private:
     npu3::DeviceServices* device_ = nullptr;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
     uint64_t next_serial_ = 1;
+    bool turn_scheduled_ = false;
+    npu3::FunctionIndex last_first_fn_ = 0;
+    std::map<npu3::FunctionIndex, uint64_t> last_served_;   // serial of the context served last
     std::map<uint64_t, Queue> queues_;   // by serial (a context id can come back after a VF reset)
     std::map<uint16_t, uint64_t> column_owner_;   // first column -> serial of the last queue that ran there
     std::map<npu3::FunctionIndex, std::unique_ptr<FunctionMemory>> host_;

@@ -14,6 +14,7 @@
 #include "hw/aie/geometry.hpp"
 #include "hw/aie/register_map.hpp"
 #include "hw/pcie/function.hpp"
+#include "hw/sim/internal_error.hpp"
 
 namespace aie4emu::fw::cert {
 namespace {
@@ -40,6 +41,7 @@ enum class Step : uint8_t { executed, blocked, yielded, ended };
 
 struct UcDma {
     sim::Cycle done = 0;
+    size_t held_bytes = 0;       // data bytes in `transfers`
     std::vector<std::pair<uint64_t, std::vector<uint32_t>>> transfers;   // absolute address, words
     bool applied = false;
 };
@@ -81,25 +83,25 @@ struct Uc {
     sim::Cycle time = 0;
     sim::Cycle dma_free = 0;
     std::vector<UcDma> dmas;         // handle h is dmas[h - 1]
+    size_t held_page_bytes = 0;      // host bytes counted for the loaded page
     size_t dma_applied = 0;          // dmas[0..dma_applied) are done
     std::array<LocalBarrier, kLocalBarriers> barriers{};
 };
 
+} // namespace
+
 class Runner {
 public:
-    Runner(const ExecEnv& env, std::span<const UcProgram> programs) : env_(env), array_(env.array)
+    Runner(const ExecEnv& env, std::span<const UcProgram> programs) : env_(env), array_(env_.array)
     {
         for (const UcProgram& p : programs) {
             Uc u;
             u.program = p;
             ucs_.push_back(std::move(u));
         }
-    }
-
-    ExecResult run()
-    {
         result_.start_cycle = now();
-        const sim::Cycle deadline = result_.start_cycle + env_.limits.max_cycles;
+        deadline_ = env_.limits.max_cycles > sim::kNever - result_.start_cycle ? sim::kNever
+                                                                                : result_.start_cycle + env_.limits.max_cycles;
         errors_seen_ = array_.errors().size();
         const auto& geo = array_.geometry();
         if (ucs_.empty()) {
@@ -110,7 +112,30 @@ public:
         }
         for (Uc& u : ucs_)
             u.time = now();
+        if (failed())
+            finish();
+    }
 
+    // What is due at now(): UC-DMA completions, ready operations (repeatedly, while any makes
+    // progress at this cycle), new array errors.
+    void step()
+    {
+        if (done_)
+            return;
+        try {
+            step_now();
+        } catch (...) {
+            // A bug or resource exhaustion in the array model or here, while this command's
+            // operation ran: the command fails and its partition is reset (touched_array).
+            const std::string what(sim::exception_message(std::current_exception()));
+            sim::report_internal_error(fmt::format("CERT executing a command of {}", env_.log_name), what);
+            result_.touched_array = true;
+            fail_internal(what);
+        }
+    }
+
+    void step_now()
+    {
         while (!failed()) {
             apply_due_dmas();
             bool progress = false;
@@ -118,51 +143,58 @@ public:
                 while (!failed() && !u.finished && u.time <= now() && step(u))
                     progress = true;
             check_array_errors();
-            if (failed() || all_finished())
+            if (failed() || all_finished() || !progress)
                 break;
-            if (progress)
-                continue;
-            sim::Cycle next = array_.events().next_time();
-            for (const Uc& u : ucs_) {
-                if (!u.finished && u.time > now())
-                    next = std::min(next, u.time);
-                if (u.dma_applied < u.dmas.size())
-                    next = std::min(next, u.dmas[u.dma_applied].done);
-            }
-            if (next == sim::kNever) {
-                fail_command(umq::kErrPacketTimeout,
-                             absent_cores() + "deadlock, nothing left that could wake: " + describe_waits());
-                break;
-            }
-            if (next > deadline) {
-                if (deadline > now())
-                    array_.run_for(deadline - now());
-                fail_command(umq::kErrPacketTimeout,
-                             absent_cores() + fmt::format("not done after {} cycles: {}", env_.limits.max_cycles,
-                                                          describe_waits()));
-                break;
-            }
-            array_.run_for(next - now());
         }
-        if (!failed()) {
-            // The last operations' own time.
-            sim::Cycle last = now();
-            for (const Uc& u : ucs_)
-                last = std::max(last, u.time);
-            if (last > now())
-                array_.run_for(last - now());
-            check_array_errors();
+        if (failed()) {
+            finish();
+        } else if (all_finished() && last_time() <= now()) {
+            check_array_errors();   // the last operations' own time has passed
+            if (!failed())
+                result_.state = umq::kStateCompleted;
+            finish();
         }
-        if (!failed())
-            result_.state = umq::kStateCompleted;
-        for (const Uc& u : ucs_)
-            for (const Job& j : u.jobs)
-                if (u.page_loaded && !u.finished && j.launched && !j.done && j.pc < u.decoded.ops.size() &&
-                    (u.decoded.ops[j.pc].code == Opcode::MaskPoll32 || u.decoded.ops[j.pc].code == Opcode::Poll32))
-                    ++result_.polls_pending;
-        result_.end_cycle = now();
-        return std::move(result_);
     }
+
+    [[nodiscard]] bool done() const { return done_; }
+    [[nodiscard]] sim::Cycle deadline() const { return deadline_; }
+
+    [[nodiscard]] sim::Cycle wake() const
+    {
+        if (done_)
+            return sim::kNever;
+        if (all_finished())
+            return last_time();
+        sim::Cycle next = sim::kNever;
+        for (const Uc& u : ucs_) {
+            if (!u.finished && u.time > now())
+                next = std::min(next, u.time);
+            if (u.dma_applied < u.dmas.size())
+                next = std::min(next, u.dmas[u.dma_applied].done);
+        }
+        return next;
+    }
+
+    void fail_deadlock()
+    {
+        fail_command(umq::kErrPacketTimeout, absent_cores() + "deadlock, nothing left that could wake: " + describe_waits());
+        finish();
+    }
+    void fail_timeout()
+    {
+        fail_command(umq::kErrPacketTimeout,
+                     absent_cores() + fmt::format("cap max_cycles: not done after {} cycles: {}", env_.limits.max_cycles,
+                                 describe_waits()));
+        finish();
+    }
+    void fail_internal(const std::string& why)
+    {
+        result_.touched_array = true;   // the partition's state is suspect: reset it
+        fail_command(umq::kErrArrayFault, "internal error: " + why);
+        finish();
+    }
+
+    ExecResult take_result() { return std::move(result_); }
 
 private:
     [[nodiscard]] sim::Cycle now() const { return array_.now(); }
@@ -171,6 +203,42 @@ private:
     {
         return std::all_of(ucs_.begin(), ucs_.end(), [](const Uc& u) { return u.finished; });
     }
+    // When the last operation's own time ends.
+    [[nodiscard]] sim::Cycle last_time() const
+    {
+        sim::Cycle last = now();
+        for (const Uc& u : ucs_)
+            last = std::max(last, u.time);
+        return last;
+    }
+    void finish()
+    {
+        if (done_)
+            return;
+        done_ = true;
+        // Polls that were still waiting when execution stopped (the corpus runner reports them).
+        for (const Uc& u : ucs_)
+            for (const Job& j : u.jobs)
+                if (u.page_loaded && !u.finished && j.launched && !j.done && j.pc < u.decoded.ops.size() &&
+                    (u.decoded.ops[j.pc].code == Opcode::MaskPoll32 || u.decoded.ops[j.pc].code == Opcode::Poll32))
+                    ++result_.polls_pending;
+        result_.end_cycle = now();
+    }
+
+    // Host memory the execution holds, against env_.limits.max_host_bytes (cap host_memory).
+    bool hold(unsigned uc, size_t bytes, const std::string& what)
+    {
+        if (bytes > env_.limits.max_host_bytes || held_bytes_ > env_.limits.max_host_bytes - bytes) {
+            fail(uc, umq::kErrBadAccess,
+                 fmt::format("cap host_memory: uC {}: {} needs {} bytes with {} held; this function may hold {}",
+                             uc, what, bytes, held_bytes_, env_.limits.max_host_bytes));
+            return false;
+        }
+        held_bytes_ += bytes;
+        result_.peak_host_bytes = std::max(result_.peak_host_bytes, held_bytes_);
+        return true;
+    }
+    void release(size_t bytes) { held_bytes_ -= std::min(bytes, held_bytes_); }
 
     void fail(unsigned uc, uint32_t code, std::string message)
     {
@@ -203,7 +271,7 @@ private:
         const unsigned uc = u.program.uc;
         if (u.page_index >= env_.limits.max_pages) {
             fail(uc, umq::kErrInvalidPage,
-                 fmt::format("uC {}: control code longer than {} pages", uc, env_.limits.max_pages));
+                 fmt::format("cap max_pages: uC {}: control code longer than {} pages", uc, env_.limits.max_pages));
             return false;
         }
         const uint64_t addr = u.program.code_address + uint64_t{u.page_index} * kPageSize;
@@ -229,6 +297,13 @@ private:
                              header->used_length, u.announced_length));
             return false;
         }
+        // The page (and its decoded operations, at most one per 4 bytes) replaces the last one.
+        const size_t page_bytes = size_t{header->used_length} * (1 + sizeof(Op) / 4);
+        release(u.held_page_bytes);
+        u.held_page_bytes = 0;
+        if (!hold(uc, page_bytes, fmt::format("page {}", u.page_index)))
+            return false;
+        u.held_page_bytes = page_bytes;
         u.page.assign(header->used_length, 0);
         if (!env_.guest.read(addr, u.page.data(), u.page.size())) {
             fail(uc, umq::kErrInvalidPage,
@@ -403,6 +478,9 @@ private:
                 const auto addr = to_array(u, op, remote, "UC-DMA");
                 if (!addr)
                     return 0;
+                if (!hold(u.program.uc, size_t{words} * 4, fmt::format("UC-DMA BD {} ({} words)", n, words)))
+                    return 0;
+                dma.held_bytes += size_t{words} * 4;
                 std::vector<uint32_t> data(words);
                 std::memcpy(data.data(), u.page.data() + local, size_t{words} * 4);
                 dma.transfers.emplace_back(*addr, std::move(data));
@@ -413,6 +491,8 @@ private:
                 break;
             off += kUcDmaBdSize;
         }
+        if (!hold(u.program.uc, sizeof(UcDma), "a UC-DMA handle"))
+            return 0;
         const sim::Cycle start = std::max({u.time, now(), u.dma_free});
         dma.done = start + cost;
         u.dma_free = dma.done;
@@ -428,6 +508,9 @@ private:
                 for (const auto& [addr, words] : d.transfers)
                     array_.block_write(addr, words);
                 d.transfers.clear();
+                d.transfers.shrink_to_fit();
+                release(d.held_bytes);
+                d.held_bytes = 0;
                 d.applied = true;
             }
         }
@@ -770,20 +853,79 @@ private:
         return out;
     }
 
-    const ExecEnv& env_;
+    ExecEnv env_;
     aie::Array& array_;
     std::vector<Uc> ucs_;
     std::map<unsigned, RemoteBarrier> remote_;
     ExecResult result_;
     size_t errors_seen_ = 0;
+    sim::Cycle deadline_ = 0;
+    bool done_ = false;
+    size_t held_bytes_ = 0;
 };
 
-} // namespace
+Execution::Execution(const ExecEnv& env, std::span<const UcProgram> programs)
+    : runner_(std::make_unique<Runner>(env, programs))
+{
+}
+Execution::~Execution() = default;
+void Execution::step() { runner_->step(); }
+bool Execution::done() const { return runner_->done(); }
+sim::Cycle Execution::wake() const { return runner_->wake(); }
+sim::Cycle Execution::deadline() const { return runner_->deadline(); }
+void Execution::fail_deadlock() { runner_->fail_deadlock(); }
+void Execution::fail_timeout() { runner_->fail_timeout(); }
+void Execution::fail_internal(const std::string& why) { runner_->fail_internal(why); }
+ExecResult Execution::take_result() { return runner_->take_result(); }
+
+bool advance(aie::Array& array, std::span<Execution* const> running, const AdvanceBudget& budget)
+{
+    const sim::Cycle start = array.now();
+    const uint64_t fired = array.events().fired();
+    std::vector<sim::Cycle> own;
+    for (;;) {
+        bool any_done = false;
+        for (Execution* e : running) {
+            e->step();
+            any_done = any_done || e->done();
+        }
+        if (any_done)
+            return true;   // the caller retires it and may start the queue's next packet at this cycle
+        if (array.now() - start >= budget.cycles || array.events().fired() - fired >= budget.events)
+            return false;
+        // Each execution's next cycle is what it would be alone: its own wake-up or the next
+        // array event. One running past its deadline before then times out there, as alone.
+        const sim::Cycle event = array.events().next_time();
+        sim::Cycle target = sim::kNever;
+        own.assign(running.size(), sim::kNever);
+        for (size_t i = 0; i < running.size(); ++i) {
+            Execution* e = running[i];
+            if (e->done())
+                continue;
+            own[i] = std::min(event, e->wake());
+            if (own[i] == sim::kNever) {
+                e->fail_deadlock();
+                continue;
+            }
+            target = std::min(target, own[i] > e->deadline() ? std::max(e->deadline(), array.now()) : own[i]);
+        }
+        if (target == sim::kNever)
+            continue;   // every remaining one just failed
+        if (target > array.now())
+            array.run_for(target - array.now());
+        for (size_t i = 0; i < running.size(); ++i)
+            if (!running[i]->done() && own[i] > running[i]->deadline() && array.now() >= running[i]->deadline())
+                running[i]->fail_timeout();
+    }
+}
 
 ExecResult execute(const ExecEnv& env, std::span<const UcProgram> programs)
 {
-    Runner runner(env, programs);
-    return runner.run();
+    Execution e(env, programs);
+    Execution* one = &e;
+    while (!advance(env.array, std::span<Execution* const>(&one, 1), AdvanceBudget{})) {
+    }
+    return e.take_result();
 }
 
 } // namespace aie4emu::fw::cert

@@ -1,7 +1,15 @@
 // The control-code executor: runs the control code of one command (one
 // program per uC) on the tile array, the way CERT's job runner does
-// (docs/spec/queue-and-cert.md §8). Synchronous: execute() returns when every job of
-// every uC has ended, or on the first error.
+// (docs/spec/queue-and-cert.md §8).
+//
+// Resumable: an Execution holds one command's state between slices. Several
+// executions (commands of different partitions) advance together on the
+// array's one clock: advance() does what every execution has due at the
+// current cycle, then moves the array to the earliest cycle any of them (or
+// any array event) needs, a bounded number of times per call. Because every
+// execution acts at exactly the cycles it would act at alone, slicing and a
+// concurrent tenant do not change a command's cycle count. execute() runs one
+// command to completion (tests and tools).
 //
 // Model (emulator choices, marked [ours] where no source says otherwise):
 // - Pages are fetched from guest memory on demand: page P of a uC at
@@ -35,6 +43,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -71,9 +80,15 @@ struct UcProgram {
     uint64_t code_address = 0;  // device address of page 0
 };
 
+// Caps on what one command may make CERT do or hold. Hitting one fails the command with an
+// error that starts "cap NAME" (NAME as below). [ours]: AMD publishes none of these numbers.
 struct ExecLimits {
-    sim::Cycle max_cycles = 100'000'000;   // per command [ours]
-    unsigned max_pages = 64;               // per uC (512 KiB of control code) [ours]
+    sim::Cycle max_cycles = 100'000'000;   // max_cycles: simulated cycles per command [ours]
+    unsigned max_pages = 64;               // max_pages: pages per uC (512 KiB of control code) [ours]
+    // host_memory: bytes of host memory the command's execution may hold at once (fetched
+    // pages, decoded operations, UC-DMA data in flight). CERT sets it per function
+    // (CertConfig::function_host_memory) [ours].
+    size_t max_host_bytes = size_t{64} << 20;
 };
 
 struct ExecEnv {
@@ -105,10 +120,53 @@ struct ExecResult {
     uint64_t polls_met = 0;      // POLL_32 / MASK_POLL_32 whose condition held (the poll ended)
     uint64_t polls_pending = 0;  // polls still waiting when execution stopped
     std::array<uint64_t, 256> op_counts{};   // operations executed, by opcode byte
+    size_t peak_host_bytes = 0;  // the most host memory the execution held at once
     std::vector<Timestamp> timestamps;   // at most kMaxTimestamps
     static constexpr size_t kMaxTimestamps = 256;
     [[nodiscard]] bool ok() const { return error.empty(); }
 };
+
+class Runner;
+
+// One command in progress. Created at the array's current cycle (its start).
+class Execution {
+public:
+    Execution(const ExecEnv& env, std::span<const UcProgram> programs);
+    ~Execution();
+    Execution(const Execution&) = delete;
+    Execution& operator=(const Execution&) = delete;
+
+    // Everything due at the array's current cycle: UC-DMA completions, ready operations, new
+    // array errors. Never moves the array's clock.
+    void step();
+    [[nodiscard]] bool done() const;
+    // Earliest cycle this execution acts at by itself (a uC's next operation, a UC-DMA
+    // completion, the end of its last operation); kNever if it only waits for array events.
+    [[nodiscard]] sim::Cycle wake() const;
+    // start + max_cycles.
+    [[nodiscard]] sim::Cycle deadline() const;
+    // Ends the command with HSA_PKT_TIMEOUT (nothing can wake it / past its deadline).
+    void fail_deadlock();
+    void fail_timeout();
+    // Ends the command with an error completion (the caller could not continue it).
+    void fail_internal(const std::string& why);
+    // The result; call once, after done().
+    [[nodiscard]] ExecResult take_result();
+
+private:
+    std::unique_ptr<Runner> runner_;
+};
+
+struct AdvanceBudget {
+    sim::Cycle cycles = sim::kNever;   // stop once the clock moved this far
+    uint64_t events = ~uint64_t{0};    // or this many array events fired
+};
+
+// Lockstep: step every execution, move the array to the next cycle one of them or an array
+// event needs, repeat until one is done or the budget is spent. Stops only between cycles
+// (every event of a cycle has fired). Returns true when at least one execution is done (at
+// the array's current cycle, so the caller can start the next command there, as if serial).
+bool advance(aie::Array& array, std::span<Execution* const> running, const AdvanceBudget& budget);
 
 // Runs `programs` (at least one; uC indices distinct) to completion.
 [[nodiscard]] ExecResult execute(const ExecEnv& env, std::span<const UcProgram> programs);

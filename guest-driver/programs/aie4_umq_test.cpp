@@ -87,6 +87,7 @@ constexpr aie4emu::cli::Choice<std::string_view> kWorkloads[] = {
     {"empty", "empty", "control code with no data movement (default)"},
     {"copy", "copy", "32 x 32 words through a memory tile, transposed, checked"},
     {"gemm", "gemm", "64 x 64 x 64 int8 GEMM on a compute tile, checked"},
+    {"gemm-long", "gemm-long", "the GEMM 256 times in one command (a long job), checked"},
 };
 constexpr aie4emu::cli::Choice<WaitMode> kWaitModes[] = {
     {"ioctl", WaitMode::ioctl, "DRM_IOCTL_AMDXDNA_WAIT_CMD (default)"},
@@ -233,7 +234,8 @@ std::optional<int> prepare_workload(const Options& o, WorkloadData& w)
     }
     // gemm: C = A x B, 64 x 64 x 64, int8 inputs, int32 output, all row-major. The inputs are
     // pseudo-random and the expected C is computed here, independently of the device.
-    auto elf = load_elf(o.ctrlcode_path, "gemm.elf", error);
+    // gemm-long: the same pipeline run 256 times on the same buffers, so the same C.
+    auto elf = load_elf(o.ctrlcode_path, o.workload == "gemm-long" ? "gemm-long.elf" : "gemm.elf", error);
     if (!elf) {
         std::fprintf(stderr, "aie4-umq-test: control code: %s\n", error.c_str());
         return exit_usage;

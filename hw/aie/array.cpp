@@ -405,13 +405,8 @@ struct Array::Impl {
         counters.add("errors");
         if (errors.size() < 10000)
             errors.push_back(e);
-        if (error_cb) {
-            try {
-                error_cb(e);
-            } catch (...) {
-                // a throwing observer must not unwind through the event loop
-            }
-        }
+        if (error_cb)
+            error_cb(e);   // an exception leaves through run_for() to the caller (array.hpp)
     }
 
     void channel_error(Channel& ch, ErrorKind kind, std::string msg)
@@ -861,12 +856,8 @@ struct Array::Impl {
         if (ch.task.token) {
             ++ch.tct_issued;
             ++c_tct;
-            if (tct_cb) {
-                try {
-                    tct_cb(ChannelId{t.col, t.row, ch.dir, ch.index});
-                } catch (...) {
-                }
-            }
+            if (tct_cb)
+                tct_cb(ChannelId{t.col, t.row, ch.dir, ch.index});
         }
         ch.busy = false;
         ch.phase = Phase::idle;
@@ -1271,26 +1262,9 @@ Array::~Array() = default;
 const Geometry& Array::geometry() const { return impl_->geo; }
 const CostParams& Array::costs() const { return impl_->cost; }
 
-void Array::write32(uint64_t a, uint32_t v)
-{
-    try {
-        impl_->write32(a, v);
-    } catch (const std::exception& e) {
-        AIE4_LOG(array, "array", now(), "internal error on write {:#x}: {}", a, e.what());
-        impl_->counters.add("internal.errors");
-    }
-}
+void Array::write32(uint64_t a, uint32_t v) { impl_->write32(a, v); }
 
-uint32_t Array::read32(uint64_t a)
-{
-    try {
-        return impl_->read32(a);
-    } catch (const std::exception& e) {
-        AIE4_LOG(array, "array", now(), "internal error on read {:#x}: {}", a, e.what());
-        impl_->counters.add("internal.errors");
-        return 0;
-    }
-}
+uint32_t Array::read32(uint64_t a) { return impl_->read32(a); }
 
 void Array::block_write(uint64_t a, std::span<const uint32_t> words)
 {
@@ -1330,38 +1304,20 @@ void Array::attach_host_memory(uint16_t start, uint16_t count, HostMemory* memor
 
 sim::Cycle Array::now() const { return impl_->events.now(); }
 
-namespace {
-template <typename F>
-auto guarded(const char* what, sim::Cycle t, F&& f) -> decltype(f())
-{
-    try {
-        return f();
-    } catch (const std::exception& e) {
-        AIE4_LOG(array, "array", t, "internal error in {}: {}", what, e.what());
-        return decltype(f())();
-    }
-}
-} // namespace
-
 bool Array::run_until_idle(sim::Cycle max_cycles)
 {
-    return guarded("run_until_idle", now(), [&] { return impl_->events.run_until_idle(max_cycles); });
+    return impl_->events.run_until_idle(max_cycles);
 }
 
 void Array::run_for(sim::Cycle cycles)
 {
-    guarded("run_for", now(), [&] {
-        impl_->events.run_until(impl_->events.now() + cycles);
-        return 0;
-    });
+    impl_->events.run_until(impl_->events.now() + cycles);
 }
 
 bool Array::mask_poll(uint64_t a, uint32_t mask, uint32_t value, sim::Cycle max_cycles)
 {
-    return guarded("mask_poll", now(), [&] {
-        return impl_->events.run_until_true([&] { return (impl_->read32(a) & mask) == value; },
-                                            impl_->events.now() + max_cycles);
-    });
+    return impl_->events.run_until_true([&] { return (impl_->read32(a) & mask) == value; },
+                                        impl_->events.now() + max_cycles);
 }
 
 uint64_t Array::tct_issued(const ChannelId& id) const
@@ -1383,10 +1339,8 @@ bool Array::wait_tcts(const ChannelId& id, uint32_t count, sim::Cycle max_cycles
         return false;
     const uint64_t gen = ch->tile->generation;
     Tile* t = ch->tile;
-    const bool ok = guarded("wait_tcts", now(), [&] {
-        return impl_->events.run_until_true([&] { return ch->tct_issued - ch->tct_consumed >= count; },
-                                            impl_->events.now() + max_cycles);
-    });
+    const bool ok = impl_->events.run_until_true([&] { return ch->tct_issued - ch->tct_consumed >= count; },
+                                                 impl_->events.now() + max_cycles);
     if (!ok || t->generation != gen)
         return false;
     ch->tct_consumed += count;

@@ -9,7 +9,11 @@
 // lock operations). Unmodelled addresses read 0; writes to them are logged
 // ("array" category) and counted ("unmodelled.writes"), never fatal.
 // Errors (DMA faults, bad routes, bad descriptors, queue overflows) are
-// recorded and passed to an optional callback; nothing throws out of the API.
+// recorded and passed to an optional callback. An exception (a bug in the
+// model, std::bad_alloc, a throwing callback) is not caught here: it leaves
+// through the call that ran the model (write32, run_for, ...) to the caller,
+// which knows which partition's commands it concerns and fails them
+// (hw/sim/internal_error.hpp); the array's state may be half-updated then.
 //
 // Not thread-safe: call from the simulation thread only.
 #pragma once

@@ -46,7 +46,7 @@ sys.exit(not any(o["name"] == "fuzzing" and o["value"] is True for o in json.loa
     fi
     command -v clang++ >/dev/null || aie4_die "clang++ is missing (./aie4 setup installs clang)"
     CC=clang CXX=clang++ AIE4_NINJA_TARGETS="$*" meson_build "$dir" -Dfuzzing=true -Db_sanitize=address,undefined \
-        -Db_lundef=false -Dguest_programs=false -Dbench=false
+        -Db_lundef=false -Dabort_on_internal_error=true -Dguest_programs=false -Dbench=false
 }
 
 cmd_build() {

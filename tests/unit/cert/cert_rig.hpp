@@ -148,6 +148,16 @@ public:
         }
         return n;
     }
+    // Runs one piece of deferred work (one CERT turn); false if none was queued.
+    bool run_one()
+    {
+        if (deferred.empty())
+            return false;
+        auto w = std::move(deferred.front());
+        deferred.pop_front();
+        w();
+        return true;
+    }
     size_t msix_count(unsigned fn) const
     {
         return static_cast<size_t>(std::count_if(log.begin(), log.end(), [&](const Event& e) {

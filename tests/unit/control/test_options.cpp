@@ -72,3 +72,37 @@ TEST_CASE("--fault: specs are checked before anything starts")
     CHECK(req.at("fn").as_string() == "vf1");
     CHECK(req.at("count").as_int64() == 16);
 }
+
+TEST_CASE("options: CERT's per-VF share from the command line and the config file", "[options]") {
+    auto parse = [](std::vector<const char*> args) {
+        args.insert(args.begin(), "aie4emu");
+        bool help = false, version = false;
+        return aie4emu::parse_options(static_cast<int>(args.size()), args.data(), help, version);
+    };
+    CHECK(parse({"--socket-dir", "/t"}).vf_shares.empty());   // equal shares
+    CHECK(parse({"--socket-dir", "/t", "--vf-share", "3,1,2"}).vf_shares == std::vector<unsigned>{3, 1, 2});
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vf-share", "0"}), std::invalid_argument);
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vf-share", "1,,1"}), std::invalid_argument);
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vf-share", "1,1,1,1,1,1,1,1"}), std::invalid_argument);
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vf-share", "65"}), std::invalid_argument);
+    Options o;
+    aie4emu::apply_config_text(o, R"({"vf_shares": [2, 5]})", "cfg.json", {});
+    CHECK(o.vf_shares == std::vector<unsigned>{2, 5});
+    CHECK_THROWS_AS(aie4emu::apply_config_text(o, R"({"vf_shares": 2})", "c", {}), std::invalid_argument);
+    CHECK_THROWS_AS(aie4emu::apply_config_text(o, R"({"vf_shares": [0]})", "c", {}), std::invalid_argument);
+}
+
+TEST_CASE("options: the per-VF host memory ceiling", "[options]") {
+    auto parse = [](std::vector<const char*> args) {
+        args.insert(args.begin(), "aie4emu");
+        bool help = false, version = false;
+        return aie4emu::parse_options(static_cast<int>(args.size()), args.data(), help, version);
+    };
+    CHECK(parse({"--socket-dir", "/t"}).vf_memory_limit_mib == 64);
+    CHECK(parse({"--socket-dir", "/t", "--vf-memory-limit", "8"}).vf_memory_limit_mib == 8);
+    CHECK_THROWS_AS(parse({"--socket-dir", "/t", "--vf-memory-limit", "0"}), std::invalid_argument);
+    Options o;
+    aie4emu::apply_config_text(o, R"({"vf_memory_limit_mib": 16})", "cfg.json", {});
+    CHECK(o.vf_memory_limit_mib == 16);
+    CHECK_THROWS_AS(aie4emu::apply_config_text(o, R"({"vf_memory_limit_mib": 5000})", "c", {}), std::invalid_argument);
+}
