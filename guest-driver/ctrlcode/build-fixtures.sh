@@ -50,11 +50,33 @@ if [ -z "$extractor" ]; then
     extractor="$work/aie4-ctrlcode"
 fi
 
-# assemble SRC_DIR OUT_DIR
+# gemm-long.asm, derived from gemm.asm so the two cannot drift: the GEMM pipeline 256 times in
+# one command (a long job for the multi-tenant tests, docs/performance.md). Every DMA task push
+# gets repeat count 255 (task-queue bits 23:16, hw/aie/register_map.hpp) and the kernel
+# descriptor 256 iterations; C is the same as gemm's.
+derive_gemm_long() {
+    python3 - "$here/gemm.asm" "$1/gemm-long.asm" <<'PY'
+import re, sys
+src, out = sys.argv[1], sys.argv[2]
+text = open(src).read()
+head = "; GEMM-LONG: derived from gemm.asm by build-fixtures.sh (256 passes in one command).\n"
+# Task pushes: "WRITE_32 ADDR, VALUE ; <channel>: BDn" lines.
+text, pushes = re.subn(r"(WRITE_32 0x[0-9A-Fa-f]{8}, 0x)([0-9A-Fa-f]{8})(\s+;[^\n]*: BD\d)",
+                       lambda m: m.group(1) + "%08X" % (int(m.group(2), 16) | 0x00FF0000) + m.group(3), text)
+text, descs = re.subn(r"(program:\n  \.long 0xA1E4C0DE\n  \.long 0x00000004\n  \.long )0x00000001",
+                      r"\g<1>0x00000100", text)
+if pushes != 12 or descs != 1:
+    sys.exit(f"build-fixtures: gemm.asm changed shape ({pushes} task pushes, {descs} kernel descriptors)")
+open(out, "w").write(head + text)
+PY
+}
+
+# assemble SRC_DIR OUT_DIR [EXTRA_ASM...]
 assemble() {
     local src_dir=$1 dest=$2 src name
+    shift 2
     mkdir -p "$dest"
-    for src in "$src_dir"/*.asm; do
+    for src in "$src_dir"/*.asm "$@"; do
         name=$(basename "$src" .asm)
         aiebu_asm -t aie4 -c "$src" -o "$dest/$name.elf" -f disabledump >"$work/$name.log" 2>&1 || {
             cat "$work/$name.log" >&2
@@ -89,9 +111,14 @@ PY
 
 # build SRC_DIR COMMITTED_DIR [gemm]
 build() {
-    local src_dir=$1 committed=$2 dest=$2
+    local src_dir=$1 committed=$2 dest=$2 extra=()
     [ $check -eq 1 ] && dest="$work/out/$(basename "$committed")"
-    assemble "$src_dir" "$dest"
+    if [ "${3:-}" = gemm ]; then
+        mkdir -p "$work/derived"
+        derive_gemm_long "$work/derived"
+        extra=("$work/derived/gemm-long.asm")
+    fi
+    assemble "$src_dir" "$dest" "${extra[@]}"
     [ "${3:-}" = gemm ] && gemm_data "$dest"
     if [ $check -eq 1 ]; then
         local f base

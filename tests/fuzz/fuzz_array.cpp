@@ -121,7 +121,7 @@ void apply(Array& a, uint8_t op, uint8_t tile, uint16_t index, uint32_t value)
         const auto& blk = m.dma[(index >> 15) % m.dma_blocks];
         const unsigned bd = (index >> 4) % blk.bd_storage;
         const unsigned word = (index & 15) % m.bd_words;
-        a.write32(at(blk.bd_base + bd * regs::kBdStride + word * 4), value);
+        a.write32(at(blk.bd_base + bd * m.bd_stride + word * 4), value);
         break;
     }
     case 1:
@@ -138,8 +138,11 @@ void apply(Array& a, uint8_t op, uint8_t tile, uint16_t index, uint32_t value)
         break;
     }
     case 4: {
-        const uint32_t lock = index % 64;
-        const uint32_t off = m.lock_request + lock * regs::kLockRequestIdStride +
+        const auto& blk = m.dma[(index >> 15) % m.dma_blocks];
+        if (blk.lock_request == regs::kNone || blk.lock_count == 0)
+            break;
+        const uint32_t lock = index % blk.lock_count;
+        const uint32_t off = blk.lock_request + lock * regs::kLockRequestIdStride +
                              ((index & 0x100) ? regs::kLockRequestAcquire : 0) + ((value & 0x7F) << 2);
         (void)a.read32(at(off));
         break;
@@ -238,8 +241,7 @@ std::vector<uint8_t> fuzz_random_input(std::mt19937& rng)
         // BD words and queue pushes with small fields most of the time, so DMAs really run.
         uint32_t value = rng();
         if (rng() % 2)
-            value = (rng() % 64) | ((rng() % 4) << 20) | ((rng() % 2) ? regs::bd::kValid : 0u) |
-                    ((rng() % 3 == 0) ? regs::queue::kToken : 0u);
+            value = (rng() % 64) | ((rng() % 4) << 20) | ((rng() % 3 == 0) ? regs::queue::kToken : 0u);
         in.push_back(op);
         in.push_back(tile);
         in.push_back(static_cast<uint8_t>(index));

@@ -11,7 +11,7 @@
 //         from [2..7] instead of the well-formed ones
 //     [1] packets the queue announces (write_index - read_index)
 //     [2] capacity log2 (used with bit 3; else 32 slots)
-//     [3] packets_per_run - 1 (0..3)
+//     [3] CERT share (packets started per turn) - 1 (0..3)
 //     [4..7] raw u32: version word (major | minor << 16) with bit 3, else unused
 //   then [1] packet records of 24 bytes: the 64-byte slot is built from
 //     [0] type  [1] opcode  [2] chain flag  [3] distribute  [4] indirect  [5] fix-ups
@@ -203,7 +203,7 @@ void fuzz_one(const uint8_t* data, size_t size)
     fw::cert::CertConfig cfg;
     cfg.umq_mirror = (q & 2) == 0;
     cfg.fail_context_on_packet_error = (q & 4) != 0;
-    cfg.packets_per_run = 1 + (byte_at(data, size, 3) & 3);
+    cfg.default_share = 1 + (byte_at(data, size, 3) & 3);   // packets a function may start per turn
     cfg.limits.max_cycles = 2'000'000;   // a hostile job times out quickly (CERT's own limit)
     cfg.partition_columns = [](const fw::HwContext&) { return fw::cert::ColumnRange{0, kColumns}; };
     auto cert = std::make_unique<fw::cert::Cert>(cfg);
