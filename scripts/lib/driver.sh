@@ -412,7 +412,7 @@ cmd_driver() {
             cat <<'EOF'
 usage: ./aie4 driver SUBCOMMAND [options]    (docs/driver-development.md)
   fetch DIR              the guest kernel's amdxdna source as an out-of-tree module tree
-  build --src DIR        build amdxdna.ko against the guest kernel (prints its path)
+  build --src DIR [-j N] [--clean]   build amdxdna.ko against the guest kernel (prints its path)
   test --driver KO       run the driver-facing guest tests with that module
   symbols                download the guest kernel's debug symbols (prints the vmlinux path)
 Then: ./aie4 boot --driver KO [--driver-args "k=v ..."] [--fault KIND,...] [--gdb]

@@ -87,7 +87,7 @@ def programs(root, build):
         ('bench-queue', b('bench/bench-queue'), ('Benches', 'bench-queue')),
         ('aie4-array-bench', b('bench/aie4-array-bench'), ('Benches', 'aie4-array-bench')),
         ('aie4-array-demo', b('bench/aie4-array-demo'), ('Benches', 'aie4-array-demo')),
-    ] + [(f'./aie4 {c}', [aie4, c], ('./aie4', c)) for c in ('setup', 'build', 'test', 'run-suite', 'demo', 'boot', 'xrt', 'container', 'fuzz')]
+    ] + [(f'./aie4 {c}', [aie4, c], ('./aie4', c)) for c in ('setup', 'build', 'test', 'run-suite', 'demo', 'boot', 'xrt', 'container', 'fuzz', 'driver', 'ctrlcode')]
 
 
 def run_help(cmd):
