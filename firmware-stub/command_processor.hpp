@@ -25,6 +25,10 @@ public:
     // `context` is being destroyed: stop all DMA and interrupts for it before
     // returning (docs/spec/driver-interface.md §5.1 DESTROY_HW_CONTEXT).
     virtual void on_context_destroyed(const HwContext& context) = 0;
+    // Commands of function `fn` executing on the array right now (started, not yet
+    // retired). The firmware reports it when a function-level reset arrives, so the trace
+    // shows whether a job was still running at that moment.
+    [[nodiscard]] virtual unsigned executing_commands(npu3::FunctionIndex fn) const = 0;
 };
 
 // Until CERT exists: records doorbells, completes nothing. The queue's
@@ -41,6 +45,7 @@ public:
     void bind(npu3::DeviceServices& device) override;
     void on_doorbell(HwContext& context, uint32_t offset, uint32_t value) override;
     void on_context_destroyed(const HwContext& context) override;
+    [[nodiscard]] unsigned executing_commands(npu3::FunctionIndex) const override { return 0; }
 
     // The most recent kMaxRecords of each (a guest may ring forever).
     static constexpr size_t kMaxRecords = 256;

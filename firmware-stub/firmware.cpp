@@ -576,6 +576,11 @@ void Firmware::function_reset(npu3::FunctionIndex fn)
         return;
     }
     const unsigned v = fn - 1;
+    // Recorded before anything is dropped: whether a job was still running when the reset
+    // arrived (CERT then aborts it while dropping the function's contexts).
+    const unsigned executing = processor_->executing_commands(fn);
+    AIE4_LOG(fw, npu3::function_name(fn), 0, "function-level reset: {} commands executing", executing);
+    device_->trace(fn, fmt::format("flr: {} commands executing", executing));
     if (VfResources* res = vf(v)) {
         res->clear([this](const HwContext& c) { context_gone(c); });
         channels_[fn]->start();

@@ -242,6 +242,15 @@ Cert::Queue* Cert::find(npu3::FunctionIndex fn, uint32_t id)
     return nullptr;
 }
 
+unsigned Cert::executing_commands(npu3::FunctionIndex fn) const
+{
+    unsigned n = 0;
+    for (const auto& [serial, q] : queues_)
+        if (q.fn == fn && q.running)
+            ++n;
+    return n;
+}
+
 void Cert::on_doorbell(HwContext& context, uint32_t offset, uint32_t value)
 {
     counters_.add("cert.doorbells");

@@ -127,6 +127,7 @@ public:
     void bind(npu3::DeviceServices& device) override;
     void on_doorbell(HwContext& context, uint32_t offset, uint32_t value) override;
     void on_context_destroyed(const HwContext& context) override;
+    [[nodiscard]] unsigned executing_commands(npu3::FunctionIndex fn) const override;
 
     // ---- observability ----
     // Live contexts CERT has seen a doorbell from.
