@@ -16,7 +16,7 @@ CTRL=$AIE4_ROOT/guest-driver/ctrlcode
 OUT=${1:-$AIE4_BUILD/xrt-examples}
 PROGRAMS=(copy gemm three_columns bad_address)
 
-hash=$( { echo "devtree=$(aie4_devtree_key)"; sha256sum "$SRC"/*.* "$SRC"/runner/* "$CTRL"/copy.asm "$CTRL"/gemm.asm; } | sha256sum | cut -d' ' -f1)
+hash=$( { echo "devtree=$(aie4_devtree_key)"; sha256sum "$SRC"/*.* "$SRC"/runner/* "$AIE4_ROOT"/cli/number.hpp "$CTRL"/copy.asm "$CTRL"/gemm.asm; } | sha256sum | cut -d' ' -f1)
 if [ -s "$OUT/.inputs" ] && [ "$(cat "$OUT/.inputs")" = "$hash" ]; then
     aie4_step "xrt examples: up to date"
     exit 0
@@ -31,6 +31,8 @@ work=$AIE4_DEVTREE/$work_rel
 rm -rf "$work"; mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 cp "$SRC"/*.cpp "$SRC"/*.hpp "$SRC"/*.asm "$CTRL"/copy.asm "$CTRL"/gemm.asm "$work/"
+# The project's one number rule for command-line numbers (cli/number.hpp), header-only.
+mkdir -p "$work/cli" && cp "$AIE4_ROOT/cli/number.hpp" "$work/cli/"
 
 # The failing kernel: copy.asm whose output BD address word 0 (address bits 56:32, before the
 # host adds the buffer's address) is 0x100, i.e. 1 TiB past the output buffer.
@@ -59,7 +61,7 @@ for k in copy gemm three_columns bad_address; do
     aiebu-asm -t aie4_config -j "$k.json" -o "$k.elf" >"$k.asm.log" 2>&1 || { cat "$k.asm.log"; exit 1; }
 done
 for p in copy gemm three_columns bad_address; do
-    g++ -std=c++17 -O2 -Wall -Wextra -o "xrt-$(echo "$p" | tr _ -)" "$p.cpp" -lxrt_coreutil -pthread
+    g++ -std=c++20 -O2 -Wall -Wextra -I . -o "xrt-$(echo "$p" | tr _ -)" "$p.cpp" -lxrt_coreutil -pthread
 done
 INSIDE
 chroot "$AIE4_DEVTREE" /bin/sh "/$work_rel/build-inside.sh" "/$work_rel" ||

@@ -9,6 +9,8 @@
 #include <xrt/experimental/xrt_elf.h>
 #include <xrt/experimental/xrt_ext.h>
 
+#include "cli/number.hpp"   // the project's one number rule
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -68,11 +70,10 @@ inline unsigned option_count(int argc, char** argv, const char* name, unsigned f
     const char* v = option(argc, argv, name, nullptr);
     if (v == nullptr)
         return fallback;
-    char* end = nullptr;
-    const unsigned long n = std::strtoul(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || n == 0 || n > max)
+    const auto n = aie4emu::cli::parse_number<unsigned>(v);
+    if (!n || *n == 0 || *n > max)
         throw std::invalid_argument(std::string(name) + " wants a number in 1.." + std::to_string(max));
-    return static_cast<unsigned>(n);
+    return *n;
 }
 
 // Exit status of every example: 0 verified, 1 a result was wrong, 2 XRT or usage error.
