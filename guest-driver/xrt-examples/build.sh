@@ -30,9 +30,37 @@ work_rel=tmp/aie4-xrt-examples.$$
 work=$AIE4_DEVTREE/$work_rel
 rm -rf "$work"; mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
-cp "$SRC"/*.cpp "$SRC"/*.hpp "$SRC"/*.asm "$CTRL"/copy.asm "$CTRL"/gemm.asm "$work/"
+cp "$SRC"/*.cpp "$SRC"/*.hpp "$CTRL"/copy.asm "$CTRL"/gemm.asm "$work/"
 # The project's one number rule for command-line numbers (cli/number.hpp), header-only.
 mkdir -p "$work/cli" && cp "$AIE4_ROOT/cli/number.hpp" "$work/cli/"
+
+# The three-column kernel: copy.asm once per column, so it always follows copy.asm's layout.
+# uC c (.attach_to_group c) runs the copy on its own column: every tile address gets c << 25
+# (partition-relative, hw/aie/register_map.hpp), TILE_0_0 becomes TILE_c_0, its labels get a
+# _cC suffix, and its shim BDs' address word 1 holds c * 4096 before the host adds the buffer
+# address (APPLY_OFFSET_57, docs/spec/queue-and-cert.md §8.3), so uC c moves block c.
+python3 - "$CTRL/copy.asm" "$work/three_columns.asm" <<'PY' ||
+import re, sys
+src = open(sys.argv[1]).read()
+body = src[src.index("START_JOB"):]
+labels = re.findall(r"^([A-Za-z_][A-Za-z0-9_]*):", body, re.M)
+out = [".target aie4", ".partition 3column"]
+for c in range(3):
+    b = body
+    for name in labels:
+        b = re.sub(r"\b%s\b" % name, "%s_c%d" % (name, c), b)
+    b = re.sub(r"\b(WRITE_32|MASK_POLL_32|UC_DMA_BD 0,) 0x([0-9A-Fa-f]{8})",
+               lambda m: "%s 0x%08X" % (m.group(1), int(m.group(2), 16) | c << 25), b)
+    b = b.replace("TILE_0_0", "TILE_%d_0" % c)
+    for bd in ("shim_bd_in_c%d" % c, "shim_bd_out_c%d" % c):
+        b, n = re.subn(r"(^%s:\n *\.long 0x[0-9A-Fa-f]{8}\n *\.long )0x00000000" % bd,
+                       lambda m: m.group(1) + "0x%08X" % (c * 4096), b, flags=re.M)
+        if n != 1:
+            sys.exit("copy.asm: no '%s' BD with an address word to offset" % bd[:-3])
+    out += ["", ".attach_to_group %d" % c, b.rstrip("\n")]
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PY
+    aie4_die "deriving three_columns.asm from copy.asm failed"
 
 # The failing kernel: copy.asm whose output BD address word 0 (address bits 56:32, before the
 # host adds the buffer's address) is 0x100, i.e. 1 TiB past the output buffer.

@@ -1,5 +1,5 @@
 // xrt-three-columns: one job spread over the three columns of the partition, run from XRT.
-// The kernel (three_columns.asm) has control code for uC 0, 1 and 2 (.attach_to_group); XRT puts
+// The kernel (three_columns.asm, derived from copy.asm by build.sh) has control code for uC 0, 1 and 2 (.attach_to_group); XRT puts
 // three ert_dpu_data entries in the command and the queue slot becomes indirect. uC c transposes
 // block c (32 x 32 words) of the input into block c of the output, so each uC's work shows.
 //
