@@ -370,13 +370,21 @@ int main(int argc, char** argv)
             const std::uint32_t ci = ctx.free_cmds.back();
             Bo& cmd = ctx.cmd_bos[ci];
             rearm_command(cmd.bytes(), ctx.start_header);
-            std::optional<std::uint64_t> seq;
-            if (o.inject == Inject::bad_opcode)
-                seq = ctx.writer->submit_raw(0x7F, cmd.xdna_addr(), o.depth);
-            else if (o.inject == Inject::bad_count) // EXEC_BUF with no exec_buf behind it
-                seq = ctx.writer->submit_raw(umq::slot_opcode_exec_buf, cmd.xdna_addr(), o.depth);
-            else
-                seq = ctx.writer->submit_exec_buf(ExecBuf{ctx.code_bo.xdna_addr(), 0}, cmd.xdna_addr(), false, o.depth);
+            auto try_submit = [&]() -> std::optional<std::uint64_t> {
+                if (o.inject == Inject::bad_opcode)
+                    return ctx.writer->submit_raw(0x7F, cmd.xdna_addr(), o.depth);
+                if (o.inject == Inject::bad_count) // EXEC_BUF with no exec_buf behind it
+                    return ctx.writer->submit_raw(umq::slot_opcode_exec_buf, cmd.xdna_addr(), o.depth);
+                return ctx.writer->submit_exec_buf(ExecBuf{ctx.code_bo.xdna_addr(), 0}, cmd.xdna_addr(), false, o.depth);
+            };
+            std::optional<std::uint64_t> seq = try_submit();
+            // The device writes a slot's completion word before read_index (docs/spec/queue-and-cert.md
+            // §5.3), so a poller can see a command done while its slot still counts as taken: wait
+            // (bounded) for read_index to catch up instead of calling the queue full.
+            for (const auto give_up = Clock::now() + std::chrono::seconds(1); !seq && Clock::now() < give_up;) {
+                sched_yield();
+                seq = try_submit();
+            }
             if (!seq)
                 throw std::runtime_error("queue refused a packet: read_index " + std::to_string(ctx.writer->read_index()) +
                                          ", write_index " + std::to_string(ctx.writer->write_index()));
