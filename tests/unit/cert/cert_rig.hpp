@@ -353,4 +353,16 @@ inline void add_indirect(Rig& rig, Context& c, std::vector<uint8_t>& entries, un
     entries.insert(entries.end(), reinterpret_cast<const uint8_t*>(&ehi), reinterpret_cast<const uint8_t*>(&ehi) + 4);
 }
 
+// Lays out the GEMM workload (C = A x B, 64x64 int8 -> int32; C prefilled with 0xEE so a command
+// that never wrote it is seen) on `ctx` and queues it as command `cmd`; returns its sequence.
+inline uint64_t submit_gemm(Rig& rig, Context& ctx, unsigned cmd)
+{
+    const uint64_t pa = ctx.region.arg(0), pb = ctx.region.arg(1), pc = ctx.region.arg(2);
+    rig.mem(ctx.hw.fn).put(pa, load_file("ctrlcode/gemm.in0.bin"));
+    rig.mem(ctx.hw.fn).put(pb, load_file("ctrlcode/gemm.in1.bin"));
+    rig.mem(ctx.hw.fn).put(pc, std::vector<uint8_t>(64 * 64 * 4, 0xEE));
+    const uint64_t code = rig.install(ctx, load_program("ctrlcode/gemm", {pa, pb, pc}));
+    return rig.submit(ctx, code, cmd);
+}
+
 } // namespace certtest

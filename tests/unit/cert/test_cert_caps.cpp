@@ -14,15 +14,6 @@ bool names(const std::string& error, const char* cap)
     return error.find(std::string("cap ") + cap + ":") != std::string::npos;
 }
 
-uint64_t submit_gemm(Rig& rig, Context& ctx, unsigned cmd)
-{
-    const uint64_t pa = ctx.region.arg(0), pb = ctx.region.arg(1), pc = ctx.region.arg(2);
-    rig.mem(ctx.hw.fn).put(pa, load_file("ctrlcode/gemm.in0.bin"));
-    rig.mem(ctx.hw.fn).put(pb, load_file("ctrlcode/gemm.in1.bin"));
-    const uint64_t code = rig.install(ctx, load_program("ctrlcode/gemm", {pa, pb, pc}));
-    return rig.submit(ctx, code, cmd);
-}
-
 } // namespace
 
 TEST_CASE("cap max_pages: control code longer than the page limit", "[cert][caps]")

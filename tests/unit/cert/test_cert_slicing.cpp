@@ -10,17 +10,6 @@ using aie4emu::fw::cert::CertConfig;
 
 namespace {
 
-// Lays out the GEMM workload (C = A x B, 64x64) on `ctx` and queues it as command `cmd`.
-void submit_gemm(Rig& rig, Context& ctx, unsigned cmd)
-{
-    const uint64_t pa = ctx.region.arg(0), pb = ctx.region.arg(1), pc = ctx.region.arg(2);
-    rig.mem(ctx.hw.fn).put(pa, load_file("ctrlcode/gemm.in0.bin"));
-    rig.mem(ctx.hw.fn).put(pb, load_file("ctrlcode/gemm.in1.bin"));
-    rig.mem(ctx.hw.fn).put(pc, std::vector<uint8_t>(64 * 64 * 4, 0xEE));
-    const uint64_t code = rig.install(ctx, load_program("ctrlcode/gemm", {pa, pb, pc}));
-    rig.submit(ctx, code, cmd);
-}
-
 std::vector<uint8_t> gemm_result(Rig& rig, Context& ctx)
 {
     return rig.mem(ctx.hw.fn).get(ctx.region.arg(2), 64 * 64 * 4);
