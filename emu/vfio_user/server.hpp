@@ -34,12 +34,23 @@
 // guest RAM is a shared memfd backend (the launcher's setup), so the
 // device's ordinary DMA always takes the mmap path.
 //
+// Pieces (each in its own files, each tested alone; this class only
+// composes them and keeps the connection's lifecycle in step):
+//   transport.hpp  socket, accept, framing, fds in and out, the server's
+//                  own requests to the client (exchange)
+//   dispatch.hpp   command table, VERSION, device and region info, region
+//                  access, reset, reply building
+//   dma.hpp        DMA_MAP/UNMAP and guest memory access (on dma_table.hpp)
+//   irq.hpp        IRQ info, SET_IRQS eventfds, MSI-X signalling
+// and message.hpp, the vocabulary they share.
+//
 // Limits: a client that shrinks a mapped memfd after DMA_MAP can make a
 // later DMA access SIGBUS (the size is checked at map time only). Received
 // MSI-X eventfds are switched to O_NONBLOCK so firing never blocks.
 #pragma once
 
 #include "emu/vfio_user/dma_table.hpp"
+#include "emu/vfio_user/message.hpp"
 #include "hw/pcie/function.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -67,16 +78,14 @@ struct ServerStats {
 
 class Server {
 public:
-    // Limits advertised in the VERSION reply.
-    static constexpr uint64_t kMaxMsgFds = 16;            // fds we accept in one message
-    static constexpr uint64_t kMaxDataXferSize = 1 << 20; // REGION_READ/WRITE count
-    static constexpr uint64_t kMaxDmaMaps = 65535;
-    static constexpr uint64_t kPgsizes = 4096;
-    // Largest request we read: REGION_WRITE with kMaxDataXferSize of data.
-    static constexpr uint32_t kMaxMessageSize = 16 + 16 + kMaxDataXferSize;
-    // Stop reading requests while this much reply data waits to be sent.
-    static constexpr size_t kMaxQueuedReplyBytes = 8u << 20;
-    static constexpr std::chrono::milliseconds kMessageDmaTimeout{5000};
+    // Limits advertised in the VERSION reply (defined in message.hpp).
+    static constexpr uint64_t kMaxMsgFds = limits::kMaxMsgFds;
+    static constexpr uint64_t kMaxDataXferSize = limits::kMaxDataXferSize;
+    static constexpr uint64_t kMaxDmaMaps = limits::kMaxDmaMaps;
+    static constexpr uint64_t kPgsizes = limits::kPgsizes;
+    static constexpr uint32_t kMaxMessageSize = limits::kMaxMessageSize;
+    static constexpr size_t kMaxQueuedReplyBytes = limits::kMaxQueuedReplyBytes;
+    static constexpr std::chrono::milliseconds kMessageDmaTimeout = limits::kMessageDmaTimeout;
 
     Server(boost::asio::io_context& io, std::string socket_path, pcie::Function& function);
     ~Server();
@@ -107,10 +116,9 @@ public:
     [[nodiscard]] const std::string& socket_path() const;
     [[nodiscard]] const DmaTable& dma_table() const;
 
-    struct Impl;
-
 private:
-    std::shared_ptr<Impl> impl_;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 } // namespace aie4emu::vfio_user
