@@ -268,6 +268,19 @@ void Client::handshake() {
         throw std::runtime_error("VERSION refused");
 }
 
+Message make_message(uint16_t command, const std::vector<uint8_t>& payload, const std::vector<int>& fds,
+                     uint32_t flags, uint16_t id) {
+    Message m;
+    m.hdr.id = id;
+    m.hdr.command = command;
+    m.hdr.size = static_cast<uint32_t>(sizeof(m.hdr) + payload.size());
+    m.hdr.flags = flags;
+    m.payload = payload;
+    for (int fd : fds)
+        m.fds.push(fd);
+    return m;
+}
+
 size_t open_fd_count() {
     size_t n = 0;
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))

@@ -139,8 +139,7 @@ private:
 
 template <typename T>
 void put(std::vector<uint8_t>& v, const T& t) {
-    const auto* b = reinterpret_cast<const uint8_t*>(&t);
-    v.insert(v.end(), b, b + sizeof(T));
+    append(v, t); // emu/vfio_user/message.hpp
 }
 
 template <typename T>
@@ -149,6 +148,12 @@ std::vector<uint8_t> bytes_of(const T& t) {
     put(v, t);
     return v;
 }
+
+// A received message as the transport would hand it over, for testing a
+// piece without a socket: a request header for `payload`, and `fds` (now
+// owned by the Message, closed with it).
+Message make_message(uint16_t command, const std::vector<uint8_t>& payload, const std::vector<int>& fds = {},
+                     uint32_t flags = 0, uint16_t id = 1);
 
 // Pump the io_context without blocking.
 void pump(boost::asio::io_context& io, int rounds = 5);
