@@ -298,21 +298,27 @@ void Transport::teardown(std::string_view why) {
 
 // ---- Transport: reading ------------------------------------------------------
 
-void Transport::arm_read() {
-    if (read_armed_ || !sock_ || disconnect_pending_)
-        return;
-    read_armed_ = true;
+// One wait at a time per direction (`armed`); a wait from an earlier
+// connection finds another `gen_` and does nothing.
+void Transport::wait_then(stream::socket::wait_type what, bool Transport::*armed, void (Transport::*then)()) {
+    this->*armed = true;
     auto self = shared_from_this();
-    sock_->async_wait(stream::socket::wait_read, [self, g = gen_](boost::system::error_code ec) {
+    sock_->async_wait(what, [self, g = gen_, armed, then](boost::system::error_code ec) {
         if (g != self->gen_ || !self->sock_)
             return;
-        self->read_armed_ = false;
+        (*self).*armed = false;
         if (ec) {
             self->drop(fmt::format("wait: {}", ec.message()));
             return;
         }
-        self->on_readable();
+        ((*self).*then)();
     });
+}
+
+void Transport::arm_read() {
+    if (read_armed_ || !sock_ || disconnect_pending_)
+        return;
+    wait_then(stream::socket::wait_read, &Transport::read_armed_, &Transport::on_readable);
 }
 
 void Transport::post_drain() {
@@ -402,18 +408,7 @@ void Transport::flush() {
 void Transport::arm_write() {
     if (write_armed_ || !sock_)
         return;
-    write_armed_ = true;
-    auto self = shared_from_this();
-    sock_->async_wait(stream::socket::wait_write, [self, g = gen_](boost::system::error_code ec) {
-        if (g != self->gen_ || !self->sock_)
-            return;
-        self->write_armed_ = false;
-        if (ec) {
-            self->drop(fmt::format("wait: {}", ec.message()));
-            return;
-        }
-        self->flush();
-    });
+    wait_then(stream::socket::wait_write, &Transport::write_armed_, &Transport::flush);
 }
 
 // ---- Transport: the server's own requests ------------------------------------

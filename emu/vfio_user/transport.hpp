@@ -164,6 +164,7 @@ private:
     void accept_next();
     void begin_session(stream::socket s);
     void teardown(std::string_view why);
+    void wait_then(stream::socket::wait_type what, bool Transport::*armed, void (Transport::*then)());
     void arm_read();
     void arm_write();
     void post_drain();

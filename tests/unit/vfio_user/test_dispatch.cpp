@@ -237,19 +237,13 @@ TEST_CASE("region access is split into naturally aligned accesses of the functio
 TEST_CASE("region info offers a BAR's memory areas with the fd only when it fits", "[vfio_user][dispatch]") {
     Rig r;
     r.negotiate(R"({"capabilities":{"max_msg_fds":1}})");
-    auto info_req = [](uint32_t index, uint32_t argsz) {
-        p::RegionInfo q;
-        q.argsz = argsz;
-        q.index = index;
-        return bytes_of(q);
-    };
-    const Sent small = r.run(p::kDeviceGetRegionInfo, info_req(0, sizeof(p::RegionInfo)));
+    const Sent small = r.run(p::kDeviceGetRegionInfo, region_info_req(0));
     const auto si = load<p::RegionInfo>(small.payload);
     CHECK(si.argsz > sizeof(p::RegionInfo)); // the size it needs
     CHECK((si.flags & p::kRegionFlagCaps) == 0);
     CHECK(small.fds.empty());
 
-    const Sent full = r.run(p::kDeviceGetRegionInfo, info_req(0, si.argsz));
+    const Sent full = r.run(p::kDeviceGetRegionInfo, region_info_req(0, si.argsz));
     const auto fi = load<p::RegionInfo>(full.payload);
     CHECK((fi.flags & (p::kRegionFlagMmap | p::kRegionFlagCaps)) == (p::kRegionFlagMmap | p::kRegionFlagCaps));
     CHECK(fi.cap_offset == sizeof(p::RegionInfo));
@@ -261,17 +255,14 @@ TEST_CASE("region info offers a BAR's memory areas with the fd only when it fits
 
     SECTION("the fd could not be duplicated: EMFILE") {
         r.sink.refuse_fds = true;
-        CHECK(is_error(r.run(p::kDeviceGetRegionInfo, info_req(0, si.argsz)), EMFILE));
+        CHECK(is_error(r.run(p::kDeviceGetRegionInfo, region_info_req(0, si.argsz)), EMFILE));
     }
 }
 
 TEST_CASE("a client that takes no fds gets BARs without mmap areas", "[vfio_user][dispatch]") {
     Rig r;
     r.negotiate(R"({"capabilities":{"max_msg_fds":0}})");
-    p::RegionInfo q;
-    q.argsz = 4096;
-    q.index = 0;
-    const Sent s = r.run(p::kDeviceGetRegionInfo, bytes_of(q));
+    const Sent s = r.run(p::kDeviceGetRegionInfo, region_info_req(0, 4096));
     const auto i = load<p::RegionInfo>(s.payload);
     CHECK((i.flags & p::kRegionFlagMmap) == 0);
     CHECK(s.fds.empty());

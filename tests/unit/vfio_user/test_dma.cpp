@@ -52,40 +52,11 @@ struct ScriptedClient : ClientChannel {
     }
 };
 
-std::vector<uint8_t> map_req(uint64_t addr, uint64_t size, uint64_t offset, uint32_t flags) {
-    p::DmaMap m;
-    m.argsz = sizeof(m);
-    m.flags = flags;
-    m.offset = offset;
-    m.address = addr;
-    m.size = size;
-    return bytes_of(m);
-}
-
-std::vector<uint8_t> unmap_req(uint64_t addr, uint64_t size, uint32_t flags = 0) {
-    p::DmaUnmap u;
-    u.argsz = sizeof(u);
-    u.flags = flags;
-    u.address = addr;
-    u.size = size;
-    return bytes_of(u);
-}
-
 int guest_ram(size_t size) {
     const int fd = ::memfd_create("guest-ram", MFD_CLOEXEC);
     REQUIRE(fd >= 0);
     REQUIRE(::ftruncate(fd, static_cast<off_t>(size)) == 0);
     return fd;
-}
-
-template <typename F>
-int refusal(F&& f) {
-    try {
-        f();
-    } catch (const RequestError& e) {
-        return e.err;
-    }
-    return 0;
 }
 
 constexpr uint32_t kRW = p::kDmaMapFlagRead | p::kDmaMapFlagWrite;
@@ -103,7 +74,7 @@ TEST_CASE("DMA_MAP with an fd makes guest memory reachable through DmaSpace", "[
     Rig r;
     const int ram = guest_ram(0x4000);
     {
-        const Message m = make_message(p::kDmaMap, map_req(0x10000, 0x2000, 0x1000, kRW), {::dup(ram)});
+        const Message m = make_message(p::kDmaMap, dma_map_req(0x10000, 0x2000, 0x1000, kRW), {::dup(ram)});
         CHECK(r.dma.map(m).payload.empty());
     } // the passed fd closes with the message; the mapping stays
     CHECK(r.dma.table().size() == 1);
@@ -125,7 +96,7 @@ TEST_CASE("accesses outside the windows, or against their protection, are refuse
           "[vfio_user][dma]") {
     Rig r;
     const int ram = guest_ram(0x2000);
-    REQUIRE(r.dma.map(make_message(p::kDmaMap, map_req(0x1000, 0x1000, 0, p::kDmaMapFlagRead), {::dup(ram)}))
+    REQUIRE(r.dma.map(make_message(p::kDmaMap, dma_map_req(0x1000, 0x1000, 0, p::kDmaMapFlagRead), {::dup(ram)}))
                 .payload.empty());
     uint8_t b[8] = {};
     CHECK(r.dma.read(0x1ff8, b, 8));
@@ -138,25 +109,25 @@ TEST_CASE("accesses outside the windows, or against their protection, are refuse
 
 TEST_CASE("DMA_MAP and DMA_UNMAP refusals", "[vfio_user][dma]") {
     Rig r;
-    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0x1000, 0x1000, 0, 0x4))); }) == EINVAL);
+    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0x1000, 0x1000, 0, 0x4))); }) == EINVAL);
     CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, {1, 2, 3})); }) == EINVAL);
     CHECK(refusal([&] {
-              r.dma.map(make_message(p::kDmaMap, map_req(0, 0x1000, 0, kRW), {guest_ram(0x1000), guest_ram(0x1000)}));
+              r.dma.map(make_message(p::kDmaMap, dma_map_req(0, 0x1000, 0, kRW), {guest_ram(0x1000), guest_ram(0x1000)}));
           }) == EINVAL);
-    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0, 0x2000, 0, kRW), {guest_ram(0x1000)})); }) ==
+    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0, 0x2000, 0, kRW), {guest_ram(0x1000)})); }) ==
           EINVAL); // the fd is shorter than the window
-    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0x1000, 0x1000, 0, kRW))); }) == 0);
-    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0x1800, 0x1000, 0, kRW))); }) == EEXIST);
+    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0x1000, 0x1000, 0, kRW))); }) == 0);
+    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0x1800, 0x1000, 0, kRW))); }) == EEXIST);
 
-    CHECK(refusal([&] { r.dma.unmap(make_message(p::kDmaUnmap, unmap_req(0x1000, 0x800))); }) == ENOENT);
+    CHECK(refusal([&] { r.dma.unmap(make_message(p::kDmaUnmap, dma_unmap_req(0x1000, 0x800))); }) == ENOENT);
     CHECK(refusal([&] {
-              r.dma.unmap(make_message(p::kDmaUnmap, unmap_req(0, 0, p::kDmaUnmapFlagGetDirtyBitmap)));
+              r.dma.unmap(make_message(p::kDmaUnmap, dma_unmap_req(0, 0, p::kDmaUnmapFlagGetDirtyBitmap)));
           }) == ENOTSUP);
-    CHECK(refusal([&] { r.dma.unmap(make_message(p::kDmaUnmap, unmap_req(0x1000, 1, p::kDmaUnmapFlagAll))); }) ==
+    CHECK(refusal([&] { r.dma.unmap(make_message(p::kDmaUnmap, dma_unmap_req(0x1000, 1, p::kDmaUnmapFlagAll))); }) ==
           EINVAL);
     CHECK(r.dma.table().size() == 1);
 
-    const Answer a = r.dma.unmap(make_message(p::kDmaUnmap, unmap_req(0x1000, 0x1000)));
+    const Answer a = r.dma.unmap(make_message(p::kDmaUnmap, dma_unmap_req(0x1000, 0x1000)));
     CHECK(load<p::DmaUnmap>(a.payload).address == 0x1000); // echoed
     CHECK(r.dma.table().size() == 0);
 }
@@ -164,9 +135,9 @@ TEST_CASE("DMA_MAP and DMA_UNMAP refusals", "[vfio_user][dma]") {
 TEST_CASE("the client's window limit from VERSION applies until the next session", "[vfio_user][dma]") {
     Rig r;
     r.dma.set_client_limits(1 << 20, 2);
-    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0x1000, 0x1000, 0, kRW))); }) == 0);
-    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0x2000, 0x1000, 0, kRW))); }) == 0);
-    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0x3000, 0x1000, 0, kRW))); }) == ENOSPC);
+    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0x1000, 0x1000, 0, kRW))); }) == 0);
+    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0x2000, 0x1000, 0, kRW))); }) == 0);
+    CHECK(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0x3000, 0x1000, 0, kRW))); }) == ENOSPC);
 
     CHECK(r.dma.end_session() == 2); // every window unmapped
     CHECK(r.dma.table().size() == 0);
@@ -181,7 +152,7 @@ TEST_CASE("a window without an fd is served by DMA_READ/DMA_WRITE in chunks of t
     r.client.memory.assign(0x100, 0);
     for (size_t i = 0; i < r.client.memory.size(); ++i)
         r.client.memory[i] = static_cast<uint8_t>(i ^ 0x5a);
-    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0x8000, 0x100, 0, kRW))); }) == 0);
+    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0x8000, 0x100, 0, kRW))); }) == 0);
     r.dma.set_client_limits(16, 100); // 16-byte chunks
 
     uint8_t buf[40];
@@ -206,7 +177,7 @@ TEST_CASE("message-based DMA fails as a refused access when the client does not 
           "[vfio_user][dma]") {
     Rig r;
     r.client.memory.assign(0x100, 0);
-    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, map_req(0, 0x100, 0, kRW))); }) == 0);
+    REQUIRE(refusal([&] { r.dma.map(make_message(p::kDmaMap, dma_map_req(0, 0x100, 0, kRW))); }) == 0);
     uint8_t buf[8] = {};
     SECTION("no reply") { r.client.outcome = ClientChannel::Result::kNoReply; }
     SECTION("not reading") { r.client.outcome = ClientChannel::Result::kSendStalled; }

@@ -17,19 +17,6 @@ using namespace aie4emu::vfio_user::test;
 
 namespace {
 
-std::vector<uint8_t> irq_set(uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
-                             const std::vector<uint8_t>& data = {}) {
-    p::IrqSet s;
-    s.argsz = static_cast<uint32_t>(sizeof(s) + data.size());
-    s.flags = flags;
-    s.index = index;
-    s.start = start;
-    s.count = count;
-    std::vector<uint8_t> v = bytes_of(s);
-    v.insert(v.end(), data.begin(), data.end());
-    return v;
-}
-
 constexpr uint32_t kEventfdTrigger = p::kIrqSetDataEventfd | p::kIrqSetActionTrigger;
 
 // Our own eventfds; the ones passed in a request are duplicates (as the
@@ -58,16 +45,6 @@ struct Eventfds {
         return ::read(fds[i], &v, sizeof(v)) == sizeof(v) ? v : 0;
     }
 };
-
-template <typename F>
-int refusal(F&& f) {
-    try {
-        f();
-    } catch (const RequestError& e) {
-        return e.err;
-    }
-    return 0;
-}
 
 struct Rig {
     const std::string name = "pf";

@@ -28,51 +28,6 @@ struct Fixture {
     Fixture() { server.start(); }
 };
 
-std::vector<uint8_t> region_info_req(uint32_t index, uint32_t argsz = sizeof(p::RegionInfo)) {
-    p::RegionInfo r;
-    r.argsz = argsz;
-    r.index = index;
-    return bytes_of(r);
-}
-
-std::vector<uint8_t> region_rw(uint32_t region, uint64_t offset, uint32_t count, const std::vector<uint8_t>& data = {}) {
-    std::vector<uint8_t> v = bytes_of(p::RegionAccess{offset, region, count});
-    v.insert(v.end(), data.begin(), data.end());
-    return v;
-}
-
-std::vector<uint8_t> irq_set(uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
-                             const std::vector<uint8_t>& data = {}) {
-    p::IrqSet s;
-    s.argsz = static_cast<uint32_t>(sizeof(s) + data.size());
-    s.flags = flags;
-    s.index = index;
-    s.start = start;
-    s.count = count;
-    std::vector<uint8_t> v = bytes_of(s);
-    v.insert(v.end(), data.begin(), data.end());
-    return v;
-}
-
-std::vector<uint8_t> dma_map_req(uint64_t addr, uint64_t size, uint64_t offset, uint32_t flags) {
-    p::DmaMap m;
-    m.argsz = sizeof(m);
-    m.flags = flags;
-    m.offset = offset;
-    m.address = addr;
-    m.size = size;
-    return bytes_of(m);
-}
-
-std::vector<uint8_t> dma_unmap_req(uint64_t addr, uint64_t size, uint32_t flags = 0) {
-    p::DmaUnmap u;
-    u.argsz = sizeof(u);
-    u.flags = flags;
-    u.address = addr;
-    u.size = size;
-    return bytes_of(u);
-}
-
 uint64_t eventfd_value(int fd) {
     uint64_t v = 0;
     if (::read(fd, &v, sizeof(v)) != static_cast<ssize_t>(sizeof(v)))

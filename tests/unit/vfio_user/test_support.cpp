@@ -268,6 +268,61 @@ void Client::handshake() {
         throw std::runtime_error("VERSION refused");
 }
 
+std::vector<uint8_t> region_info_req(uint32_t index, uint32_t argsz) {
+    p::RegionInfo r;
+    r.argsz = argsz;
+    r.index = index;
+    return bytes_of(r);
+}
+
+std::vector<uint8_t> region_rw(uint32_t region, uint64_t offset, uint32_t count, const std::vector<uint8_t>& data) {
+    std::vector<uint8_t> v = bytes_of(p::RegionAccess{offset, region, count});
+    v.insert(v.end(), data.begin(), data.end());
+    return v;
+}
+
+std::vector<uint8_t> irq_set(uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
+                             const std::vector<uint8_t>& data) {
+    p::IrqSet s;
+    s.argsz = static_cast<uint32_t>(sizeof(s) + data.size());
+    s.flags = flags;
+    s.index = index;
+    s.start = start;
+    s.count = count;
+    std::vector<uint8_t> v = bytes_of(s);
+    v.insert(v.end(), data.begin(), data.end());
+    return v;
+}
+
+std::vector<uint8_t> dma_map_req(uint64_t addr, uint64_t size, uint64_t offset, uint32_t flags) {
+    p::DmaMap m;
+    m.argsz = sizeof(m);
+    m.flags = flags;
+    m.offset = offset;
+    m.address = addr;
+    m.size = size;
+    return bytes_of(m);
+}
+
+std::vector<uint8_t> dma_unmap_req(uint64_t addr, uint64_t size, uint32_t flags) {
+    p::DmaUnmap u;
+    u.argsz = sizeof(u);
+    u.flags = flags;
+    u.address = addr;
+    u.size = size;
+    return bytes_of(u);
+}
+
+ssize_t send_once(int fd, const std::vector<uint8_t>& bytes, const std::vector<int>& fds) {
+    iovec iov{const_cast<uint8_t*>(bytes.data()), bytes.size()};
+    msghdr mh{};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    std::vector<char> cbuf;
+    attach_fds(mh, cbuf, fds);
+    return ::sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
 Message make_message(uint16_t command, const std::vector<uint8_t>& payload, const std::vector<int>& fds,
                      uint32_t flags, uint16_t id) {
     Message m;

@@ -155,6 +155,29 @@ std::vector<uint8_t> bytes_of(const T& t) {
 Message make_message(uint16_t command, const std::vector<uint8_t>& payload, const std::vector<int>& fds = {},
                      uint32_t flags = 0, uint16_t id = 1);
 
+// Request payloads, as a client builds them.
+std::vector<uint8_t> region_info_req(uint32_t index, uint32_t argsz = sizeof(p::RegionInfo));
+std::vector<uint8_t> region_rw(uint32_t region, uint64_t offset, uint32_t count, const std::vector<uint8_t>& data = {});
+std::vector<uint8_t> irq_set(uint32_t flags, uint32_t index, uint32_t start, uint32_t count,
+                             const std::vector<uint8_t>& data = {});
+std::vector<uint8_t> dma_map_req(uint64_t addr, uint64_t size, uint64_t offset, uint32_t flags);
+std::vector<uint8_t> dma_unmap_req(uint64_t addr, uint64_t size, uint32_t flags = 0);
+
+// The errno a piece's handler refuses with (RequestError), 0 if `f` returns.
+template <typename F>
+int refusal(F&& f) {
+    try {
+        f();
+    } catch (const RequestError& e) {
+        return e.err;
+    }
+    return 0;
+}
+
+// `bytes` with `fds` (borrowed) in one sendmsg on `fd`; the number of bytes
+// sent, or -1. For tests that need a message to arrive in one piece.
+ssize_t send_once(int fd, const std::vector<uint8_t>& bytes, const std::vector<int>& fds = {});
+
 // Pump the io_context without blocking.
 void pump(boost::asio::io_context& io, int rounds = 5);
 

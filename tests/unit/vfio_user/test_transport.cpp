@@ -37,13 +37,7 @@ struct Pair {
     }
     // Bytes (and fds, borrowed) from the client end in one sendmsg.
     void send(const std::vector<uint8_t>& bytes, const std::vector<int>& fds = {}) const {
-        iovec iov{const_cast<uint8_t*>(bytes.data()), bytes.size()};
-        msghdr mh{};
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
-        std::vector<char> cbuf;
-        attach_fds(mh, cbuf, fds);
-        REQUIRE(::sendmsg(client, &mh, MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+        REQUIRE(send_once(client, bytes, fds) == static_cast<ssize_t>(bytes.size()));
     }
 };
 
@@ -304,13 +298,7 @@ struct Session {
         close_fd(client);
     }
     void send(const std::vector<uint8_t>& bytes, const std::vector<int>& fds = {}) const {
-        iovec iov{const_cast<uint8_t*>(bytes.data()), bytes.size()};
-        msghdr mh{};
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
-        std::vector<char> cbuf;
-        attach_fds(mh, cbuf, fds);
-        REQUIRE(::sendmsg(client, &mh, MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+        REQUIRE(send_once(client, bytes, fds) == static_cast<ssize_t>(bytes.size()));
     }
 };
 
