@@ -39,10 +39,7 @@ struct BdFields {
     uint8_t rel_id = 0;
 };
 
-inline const regs::TileMap& tile_map(TileKind k)
-{
-    return k == TileKind::core ? regs::kCoreMap : k == TileKind::mem ? regs::kMemMap : regs::kShimMap;
-}
+using regs::tile_map;
 
 // A BD in the AIE4 layout of tile kind `k` (register_map.hpp). `error` names a field the
 // layout cannot express (e.g. shim lock fields, whose bit positions are unknown).
@@ -131,13 +128,7 @@ class ArrayProgrammer {
 public:
     explicit ArrayProgrammer(Array& a) : a_(a) {}
 
-    TileKind kind(uint16_t row) const
-    {
-        const auto& g = a_.geometry();
-        return row == g.shim_row ? TileKind::shim
-               : (row >= g.mem_row_start && row < g.mem_row_start + g.mem_rows) ? TileKind::mem
-                                                                                 : TileKind::core;
-    }
+    TileKind kind(uint16_t row) const { return a_.geometry().kind_of(row); }
     // BD `bd` of the DMA block that serves (dir, channel).
     // Throws std::invalid_argument if the layout cannot express `f` (a caller's bug).
     void write_bd(uint16_t col, uint16_t row, Direction dir, unsigned channel, unsigned bd, const BdFields& f)

@@ -44,6 +44,8 @@
 #include <cstdint>
 #include <span>
 
+#include "hw/aie/params.hpp"
+
 namespace aie4emu::aie::regs {
 
 inline constexpr uint32_t kIdlePollMask = 0x01F8003C;    // [D] MASK_POLL_32 value 0 = idle
@@ -237,7 +239,16 @@ inline constexpr uint32_t kError = 1u << 10;             // [ours]
 inline constexpr uint32_t kRunning = 1u << 19;           // [D]
 inline constexpr unsigned kQueueSizeShift = 20;          // [D/R] TASK_QUEUE_SIZE 24:20
 inline constexpr unsigned kCurBdShift = 26;              // [I] CUR_BD above bit 24
+inline constexpr uint32_t kStateStarting = 1u << 0;      // [AIE-ML] STATUS 1:0 = 1: BD fetched, lock not yet held
+inline constexpr uint32_t kStateRunning = 1u << 1;       // [AIE-ML] STATUS 1:0 = 2: lock held, data may move
 } // namespace status
+
+// ---------------------------------------------------------------------------------------
+// Channel control word (channel CTRL)
+// ---------------------------------------------------------------------------------------
+namespace channel {
+inline constexpr uint32_t kCtrlReset = 1u << 1;   // [AIE-ML] drops the queue and any transfer in flight
+} // namespace channel
 
 // ---------------------------------------------------------------------------------------
 // Blocks of each tile kind
@@ -283,6 +294,13 @@ struct TileMap {
 inline constexpr uint32_t kLockValueStride = 0x10;       // [D] 0x10000, 0x10010, ...
 inline constexpr uint32_t kLockRequestIdStride = 0x400;  // [R] xaie_locks_aie4.c
 inline constexpr uint32_t kLockRequestAcquire = 0x200;   // [R]
+inline constexpr unsigned kLockRequestValueShift = 2;    // [R] (value & 0x7F) << 2 in the request address
+// A 7-bit signed lock value (acquire, release, lock-value write): -64..63 [R].
+constexpr int32_t sign7(uint32_t v)
+{
+    v &= 0x7F;
+    return (v & 0x40) ? static_cast<int32_t>(v) - 128 : static_cast<int32_t>(v);
+}
 // Lock state 0..kLockMax (params.hpp) [AIE-ML 6-bit state]; acquire/release values are 7-bit
 // signed, -64..63 [R].
 
@@ -344,6 +362,12 @@ inline constexpr TileMap kCoreMap{
      DmaBlock{}},
     0x20, kCoreBdWords, kCoreBdFields,
     0x3F000, 0x3F100, 0x00000, 0x20000, 0xA3000, 0xA3004, kCoreStored};
+
+// The register map of a tile kind.
+constexpr const TileMap& tile_map(TileKind k)
+{
+    return k == TileKind::core ? kCoreMap : k == TileKind::mem ? kMemMap : kShimMap;
+}
 
 // Column-relative address of (address_row, offset).
 constexpr uint64_t tile_address(uint16_t col, uint16_t address_row, uint32_t offset)
