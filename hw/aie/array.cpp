@@ -12,6 +12,26 @@
 
 namespace aie4emu::aie {
 
+namespace {
+
+// A 32-bit word of a memory at byte `offset`; false (nothing done) if it does not lie inside.
+bool store_word(std::vector<uint8_t>& memory, uint64_t offset, uint32_t v)
+{
+    if (offset + 4 > memory.size())
+        return false;
+    std::memcpy(memory.data() + offset, &v, 4);
+    return true;
+}
+uint32_t load_word(const std::vector<uint8_t>& memory, uint64_t offset)
+{
+    uint32_t v = 0;
+    if (offset + 4 <= memory.size())
+        std::memcpy(&v, memory.data() + offset, 4);
+    return v;
+}
+
+} // namespace
+
 // The pieces, in the order they depend on each other: the clock first, the tiles, then what
 // works on them.
 struct Array::Impl {
@@ -55,19 +75,11 @@ struct Array::Impl {
         const Reg& r = d->reg;
         switch (r.kind) {
         case RegKind::memory_window:
-            if (r.index % 4 == 0 && uint64_t{r.index} + 4 <= t.data.size())
-                std::memcpy(t.data.data() + r.index, &v, 4);
-            else
+            if (r.index % 4 != 0 || !store_word(t.data, r.index, v))
                 unmodelled_write(addr, v);
             return;
-        case RegKind::data:
-            if (r.index + 4 <= t.data.size())
-                std::memcpy(t.data.data() + r.index, &v, 4);
-            return;
-        case RegKind::program:
-            if (r.index + 4 <= t.program.size())
-                std::memcpy(t.program.data() + r.index, &v, 4);
-            return;
+        case RegKind::data: store_word(t.data, r.index, v); return;
+        case RegKind::program: store_word(t.program, r.index, v); return;
         case RegKind::bd: dma.write_bd_word(t, r.block, r.index, r.word, v); return;
         case RegKind::ctrl: dma.write_control(t, r.dir, r.index, v); return;
         case RegKind::queue: dma.push_task(t, r.dir, r.index, v); return;
@@ -92,20 +104,10 @@ struct Array::Impl {
         }
         Tile& t = tiles.at(d->col, d->row);
         const Reg& r = d->reg;
-        uint32_t v = 0;
         switch (r.kind) {
-        case RegKind::memory_window:
-            if (r.index % 4 == 0 && uint64_t{r.index} + 4 <= t.data.size())
-                std::memcpy(&v, t.data.data() + r.index, 4);
-            return v;
-        case RegKind::data:
-            if (r.index + 4 <= t.data.size())
-                std::memcpy(&v, t.data.data() + r.index, 4);
-            return v;
-        case RegKind::program:
-            if (r.index + 4 <= t.program.size())
-                std::memcpy(&v, t.program.data() + r.index, 4);
-            return v;
+        case RegKind::memory_window: return r.index % 4 == 0 ? load_word(t.data, r.index) : 0;
+        case RegKind::data: return load_word(t.data, r.index);
+        case RegKind::program: return load_word(t.program, r.index);
         case RegKind::bd: return dma.bd_word(t, r.block, r.index, r.word);
         case RegKind::ctrl: return dma.control(t, r.dir, r.index);
         case RegKind::queue: return 0;

@@ -112,15 +112,13 @@ void DmaEngine::reset_tile(Tile& t)
     for (unsigned b = 0; b < t.map->dma_blocks; ++b) {
         const auto& blk = t.map->dma[b];
         for (Direction dir : {Direction::s2mm, Direction::mm2s}) {
-            const bool s = dir == Direction::s2mm;
-            const unsigned first = s ? blk.s2mm_first : blk.mm2s_first;
-            const unsigned count = s ? blk.s2mm_count : blk.mm2s_count;
-            for (unsigned k = 0; k < count; ++k) {
-                Channel& ch = d.channel(dir, first + k);
+            const regs::ChannelRange range = regs::channels(blk, dir);
+            for (unsigned c = range.first; c < range.first + range.count; ++c) {
+                Channel& ch = d.channel(dir, c);
                 ch.tile = &t;
                 ch.dma = &d;
                 ch.dir = dir;
-                ch.index = static_cast<uint8_t>(first + k);
+                ch.index = static_cast<uint8_t>(c);
                 ch.block = static_cast<uint8_t>(b);
             }
         }
@@ -162,10 +160,7 @@ uint32_t* DmaEngine::bd_ptr(Tile& t, unsigned block, unsigned slot)
 // The block-local slot of BD `bd` as channel `ch` names it.
 unsigned DmaEngine::bd_slot(const Channel& ch, unsigned bd)
 {
-    const auto& blk = ch.tile->map->dma[ch.block];
-    const bool s = ch.dir == Direction::s2mm;
-    const unsigned local = ch.index - (s ? blk.s2mm_first : blk.mm2s_first);
-    return regs::bd_group(blk, s, local) * blk.bd_count + bd;
+    return regs::bd_slot(ch.tile->map->dma[ch.block], ch.dir, ch.index, bd);
 }
 
 void DmaEngine::write_bd_word(Tile& t, unsigned block, unsigned slot, unsigned word, uint32_t value)

@@ -114,14 +114,7 @@ inline EncodedBd encode_bd(TileKind k, const BdFields& f)
 inline const regs::DmaBlock& dma_block_of(TileKind k, Direction d, unsigned channel)
 {
     const auto& m = tile_map(k);
-    for (unsigned b = 0; b < m.dma_blocks; ++b) {
-        const auto& blk = m.dma[b];
-        const unsigned first = d == Direction::s2mm ? blk.s2mm_first : blk.mm2s_first;
-        const unsigned n = d == Direction::s2mm ? blk.s2mm_count : blk.mm2s_count;
-        if (channel >= first && channel < first + n)
-            return blk;
-    }
-    return m.dma[0];
+    return m.dma[regs::block_of(m, d, channel)];
 }
 
 class ArrayProgrammer {
@@ -143,27 +136,15 @@ public:
     {
         const TileKind k = kind(row);
         const auto& blk = dma_block_of(k, dir, channel);
-        const bool s = dir == Direction::s2mm;
-        const unsigned local = channel - (s ? blk.s2mm_first : blk.mm2s_first);
-        const uint32_t stride = tile_map(k).bd_stride;
-        const unsigned slot = regs::bd_group(blk, s, local) * blk.bd_count + bd;
-        return a_.tile_address(col, row, blk.bd_base + slot * stride);
+        return a_.tile_address(col, row, blk.bd_base + regs::bd_slot(blk, dir, channel, bd) * tile_map(k).bd_stride);
     }
     uint64_t queue_address(uint16_t col, uint16_t row, Direction dir, unsigned channel) const
     {
-        const auto& blk = dma_block_of(kind(row), dir, channel);
-        const bool s = dir == Direction::s2mm;
-        const uint32_t base = s ? blk.s2mm_ctrl : blk.mm2s_ctrl;
-        const unsigned first = s ? blk.s2mm_first : blk.mm2s_first;
-        return a_.tile_address(col, row, base + 8 * (channel - first) + 4);
+        return a_.tile_address(col, row, regs::channels(dma_block_of(kind(row), dir, channel), dir).queue_of(channel));
     }
     uint64_t status_address(uint16_t col, uint16_t row, Direction dir, unsigned channel) const
     {
-        const auto& blk = dma_block_of(kind(row), dir, channel);
-        const bool s = dir == Direction::s2mm;
-        const uint32_t base = s ? blk.s2mm_status : blk.mm2s_status;
-        const unsigned first = s ? blk.s2mm_first : blk.mm2s_first;
-        return a_.tile_address(col, row, base + 4 * (channel - first));
+        return a_.tile_address(col, row, regs::channels(dma_block_of(kind(row), dir, channel), dir).status_of(channel));
     }
     // `repeat` extra runs (the REPEAT_COUNT field stores repeats - 1).
     void push_task(uint16_t col, uint16_t row, Direction dir, unsigned channel, unsigned start_bd,

@@ -85,16 +85,12 @@ Reg RegisterDecoder::decode_offset(TileKind kind, uint32_t o)
             return Reg{RegKind::bd, b, rel / m.bd_stride, word};
         }
         for (Direction d : {Direction::s2mm, Direction::mm2s}) {
-            const bool s = d == Direction::s2mm;
-            const uint32_t ctrl = s ? blk.s2mm_ctrl : blk.mm2s_ctrl;
-            const unsigned n = s ? blk.s2mm_count : blk.mm2s_count;
-            const unsigned first = s ? blk.s2mm_first : blk.mm2s_first;
+            const regs::ChannelRange ch = regs::channels(blk, d);
             // CTRL at ctrl + 8k, its task queue at + 4
-            if (in(ctrl, 8u * n) && (o - ctrl) % 4 == 0)
-                return Reg{(o - ctrl) % 8 == 0 ? RegKind::ctrl : RegKind::queue, b, first + (o - ctrl) / 8, 0, d};
-            const uint32_t st = s ? blk.s2mm_status : blk.mm2s_status;
-            if (in(st, 4u * n) && (o - st) % 4 == 0)
-                return Reg{RegKind::status, b, first + (o - st) / 4, 0, d};
+            if (in(ch.ctrl, 8u * ch.count) && (o - ch.ctrl) % 4 == 0)
+                return Reg{(o - ch.ctrl) % 8 == 0 ? RegKind::ctrl : RegKind::queue, b, ch.first + (o - ch.ctrl) / 8, 0, d};
+            if (in(ch.status, 4u * ch.count) && (o - ch.status) % 4 == 0)
+                return Reg{RegKind::status, b, ch.first + (o - ch.status) / 4, 0, d};
         }
         if (in(blk.lock_value, uint64_t{regs::kLockValueStride} * blk.lock_count) &&
             (o - blk.lock_value) % regs::kLockValueStride == 0)

@@ -381,6 +381,37 @@ constexpr unsigned bd_group(const DmaBlock& b, bool s2mm, unsigned local_channel
     return b.bds_per_channel ? (s2mm ? local_channel : b.s2mm_count + local_channel) : 0;
 }
 
+// One direction's channels of a DMA block: tile-wide channels [first, first + count); channel
+// c's CTRL at ctrl + 8 (c - first), its task queue 4 above, its STATUS at status + 4 (c - first).
+struct ChannelRange {
+    unsigned first = 0, count = 0;
+    uint32_t ctrl = 0, status = 0;
+    [[nodiscard]] constexpr bool holds(unsigned channel) const { return channel >= first && channel < first + count; }
+    [[nodiscard]] constexpr uint32_t ctrl_of(unsigned channel) const { return ctrl + 8 * (channel - first); }
+    [[nodiscard]] constexpr uint32_t queue_of(unsigned channel) const { return ctrl_of(channel) + 4; }
+    [[nodiscard]] constexpr uint32_t status_of(unsigned channel) const { return status + 4 * (channel - first); }
+};
+constexpr ChannelRange channels(const DmaBlock& b, Direction d)
+{
+    return d == Direction::s2mm ? ChannelRange{b.s2mm_first, b.s2mm_count, b.s2mm_ctrl, b.s2mm_status}
+                                : ChannelRange{b.mm2s_first, b.mm2s_count, b.mm2s_ctrl, b.mm2s_status};
+}
+// Index of the DMA block of `m` that drives tile-wide channel (d, channel); 0 if none does.
+constexpr unsigned block_of(const TileMap& m, Direction d, unsigned channel)
+{
+    for (unsigned b = 0; b < m.dma_blocks; ++b)
+        if (channels(m.dma[b], d).holds(channel))
+            return b;
+    return 0;
+}
+// Block-local slot of BD `bd` as tile-wide channel (d, channel) of block `b` names it (memory
+// tile: in the channel's own group).
+constexpr unsigned bd_slot(const DmaBlock& b, Direction d, unsigned channel, unsigned bd)
+{
+    const bool s = d == Direction::s2mm;
+    return bd_group(b, s, channel - channels(b, d).first) * b.bd_count + bd;
+}
+
 namespace core {
 inline constexpr uint32_t kEnable = 1u << 0;          // [D] MASK_WRITE bit 0 at 0xA3000
 inline constexpr uint32_t kReset = 1u << 1;           // [AIE-ML]

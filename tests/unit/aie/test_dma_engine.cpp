@@ -47,10 +47,8 @@ struct Rig {
         Tile& t = tile(row);
         const EncodedBd e = encode_bd(t.kind, f);
         REQUIRE(e.error.empty());
-        const regs::DmaBlock& blk = dma_block_of(t.kind, dir, channel);
-        const bool s = dir == Direction::s2mm;
-        const unsigned block = static_cast<unsigned>(&blk - t.map->dma);
-        const unsigned slot = regs::bd_group(blk, s, channel - (s ? blk.s2mm_first : blk.mm2s_first)) * blk.bd_count + bd;
+        const unsigned block = regs::block_of(*t.map, dir, channel);
+        const unsigned slot = regs::bd_slot(t.map->dma[block], dir, channel, bd);
         std::vector<uint32_t> words(e.span().begin(), e.span().end());
         for (auto [word, value] : raw)
             words[word] = value;
