@@ -3,6 +3,13 @@
 // move data in bursts per event, locks wake their waiters, cores run native
 // kernels chosen by a program descriptor (kernels.hpp). Idle tiles cost nothing.
 //
+// Array is a composition: it owns the clock (ArrayContext: event queue, costs, counters,
+// trace, errors) and the tiles (tile.hpp), and joins the pieces of the model, each in its own
+// file and testable alone: register decode (register_decode.hpp: address -> block and
+// register), the DMA engine (dma.hpp), the stream switches (stream_switch.hpp), the cores
+// (cores.hpp) and the locks they share (locks.hpp). An access is decoded once and handed to
+// the piece that owns the register.
+//
 // All software access goes through AXI-MM addresses (register_map.hpp):
 // read32/write32 have the device's side effects (task-queue pushes start DMA
 // channels, core-control writes start cores, lock-request reads perform
@@ -22,52 +29,20 @@
 #include <functional>
 #include <memory>
 #include <span>
-#include <string>
+#include <utility>
 #include <vector>
 
+#include "hw/aie/array_context.hpp"
+#include "hw/aie/dma.hpp"
 #include "hw/aie/geometry.hpp"
 #include "hw/aie/host_memory.hpp"
 #include "hw/aie/params.hpp"
+#include "hw/aie/register_decode.hpp"
 #include "hw/sim/counters.hpp"
 #include "hw/sim/event_queue.hpp"
 #include "hw/sim/trace.hpp"
 
 namespace aie4emu::aie {
-
-enum class ErrorKind : uint8_t {
-    dma_fault,        // host or tile memory access outside the mapping
-    bad_route,        // stream route dead end, leaves the array, loops, fans out, packet mode
-    bad_bd,           // BD not valid, too many dimensions, BD id out of range
-    queue_overflow,   // more than kTaskQueueDepth pending tasks
-    core_error,       // bad program descriptor or buffers outside data memory
-    lock_overflow,    // release beyond the 6-bit lock range (clamped)
-};
-const char* error_kind_name(ErrorKind k);
-
-struct ArrayError {
-    sim::Cycle at;
-    ErrorKind kind;
-    uint16_t col, row;       // logical row (0 shim, 1 memory tile, 2.. compute)
-    Direction dir;           // for DMA errors
-    uint8_t channel;
-    std::string message;
-};
-
-// Identifies a DMA channel for task-completion tokens.
-struct ChannelId {
-    uint16_t col, row;       // logical row
-    Direction dir;
-    uint8_t channel;         // tile-wide channel number (memory tile: 0..7 S2MM, 0..9 MM2S)
-};
-
-// How the array treated an AXI-MM write (for reports: the control-code corpus runner).
-enum class WriteClass : uint8_t {
-    bd,                    // a DMA buffer-descriptor word
-    modelled,              // any other register or memory with modelled behaviour
-    stored_no_behaviour,   // a known block the model stores without behaviour (register_map.hpp)
-    unknown,               // no known block at that address
-};
-const char* write_class_name(WriteClass c);
 
 class Array {
 public:

@@ -3,18 +3,11 @@
 #include <fmt/format.h>
 
 namespace aie4emu::aie {
-namespace {
-int32_t sign7(uint32_t v)
-{
-    v &= 0x7F;
-    return (v & 0x40) ? static_cast<int32_t>(v) - 128 : static_cast<int32_t>(v);
-}
-} // namespace
-
 Bd decode_bd(TileKind kind, std::span<const uint32_t> w, size_t locks)
 {
-    const regs::TileMap& map = kind == TileKind::core ? regs::kCoreMap : kind == TileKind::mem ? regs::kMemMap : regs::kShimMap;
+    const regs::TileMap& map = regs::tile_map(kind);
     using regs::BdField;
+    using regs::sign7;
     Bd b;
     uint32_t addr_high = 0, local_tile = 1, acq_raw = 0, rel_raw = 0, iter_wrap = 0;
     for (const regs::Field& f : map.bd_fields) {

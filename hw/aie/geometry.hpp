@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "hw/aie/params.hpp"
+
 namespace aie4emu::aie {
 
 struct Geometry {
@@ -20,6 +22,15 @@ struct Geometry {
     static constexpr unsigned kRowShift = 20;
 
     [[nodiscard]] constexpr uint16_t rows() const { return static_cast<uint16_t>(1 + mem_rows + core_rows); }
+    // What kind of tile logical row `row` holds.
+    [[nodiscard]] constexpr TileKind kind_of(uint16_t row) const
+    {
+        if (row == shim_row)
+            return TileKind::shim;
+        if (row >= mem_row_start && row < mem_row_start + mem_rows)
+            return TileKind::mem;
+        return TileKind::core;
+    }
     // Bytes of AXI-MM address space one column spans (AIE_TILE_INFO "size").
     [[nodiscard]] static constexpr uint32_t column_size() { return 1u << kColumnShift; }
 };

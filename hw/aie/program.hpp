@@ -39,10 +39,7 @@ struct BdFields {
     uint8_t rel_id = 0;
 };
 
-inline const regs::TileMap& tile_map(TileKind k)
-{
-    return k == TileKind::core ? regs::kCoreMap : k == TileKind::mem ? regs::kMemMap : regs::kShimMap;
-}
+using regs::tile_map;
 
 // A BD in the AIE4 layout of tile kind `k` (register_map.hpp). `error` names a field the
 // layout cannot express (e.g. shim lock fields, whose bit positions are unknown).
@@ -117,27 +114,14 @@ inline EncodedBd encode_bd(TileKind k, const BdFields& f)
 inline const regs::DmaBlock& dma_block_of(TileKind k, Direction d, unsigned channel)
 {
     const auto& m = tile_map(k);
-    for (unsigned b = 0; b < m.dma_blocks; ++b) {
-        const auto& blk = m.dma[b];
-        const unsigned first = d == Direction::s2mm ? blk.s2mm_first : blk.mm2s_first;
-        const unsigned n = d == Direction::s2mm ? blk.s2mm_count : blk.mm2s_count;
-        if (channel >= first && channel < first + n)
-            return blk;
-    }
-    return m.dma[0];
+    return m.dma[regs::block_of(m, d, channel)];
 }
 
 class ArrayProgrammer {
 public:
     explicit ArrayProgrammer(Array& a) : a_(a) {}
 
-    TileKind kind(uint16_t row) const
-    {
-        const auto& g = a_.geometry();
-        return row == g.shim_row ? TileKind::shim
-               : (row >= g.mem_row_start && row < g.mem_row_start + g.mem_rows) ? TileKind::mem
-                                                                                 : TileKind::core;
-    }
+    TileKind kind(uint16_t row) const { return a_.geometry().kind_of(row); }
     // BD `bd` of the DMA block that serves (dir, channel).
     // Throws std::invalid_argument if the layout cannot express `f` (a caller's bug).
     void write_bd(uint16_t col, uint16_t row, Direction dir, unsigned channel, unsigned bd, const BdFields& f)
@@ -152,27 +136,15 @@ public:
     {
         const TileKind k = kind(row);
         const auto& blk = dma_block_of(k, dir, channel);
-        const bool s = dir == Direction::s2mm;
-        const unsigned local = channel - (s ? blk.s2mm_first : blk.mm2s_first);
-        const uint32_t stride = tile_map(k).bd_stride;
-        const unsigned slot = regs::bd_group(blk, s, local) * blk.bd_count + bd;
-        return a_.tile_address(col, row, blk.bd_base + slot * stride);
+        return a_.tile_address(col, row, blk.bd_base + regs::bd_slot(blk, dir, channel, bd) * tile_map(k).bd_stride);
     }
     uint64_t queue_address(uint16_t col, uint16_t row, Direction dir, unsigned channel) const
     {
-        const auto& blk = dma_block_of(kind(row), dir, channel);
-        const bool s = dir == Direction::s2mm;
-        const uint32_t base = s ? blk.s2mm_ctrl : blk.mm2s_ctrl;
-        const unsigned first = s ? blk.s2mm_first : blk.mm2s_first;
-        return a_.tile_address(col, row, base + 8 * (channel - first) + 4);
+        return a_.tile_address(col, row, regs::channels(dma_block_of(kind(row), dir, channel), dir).queue_of(channel));
     }
     uint64_t status_address(uint16_t col, uint16_t row, Direction dir, unsigned channel) const
     {
-        const auto& blk = dma_block_of(kind(row), dir, channel);
-        const bool s = dir == Direction::s2mm;
-        const uint32_t base = s ? blk.s2mm_status : blk.mm2s_status;
-        const unsigned first = s ? blk.s2mm_first : blk.mm2s_first;
-        return a_.tile_address(col, row, base + 4 * (channel - first));
+        return a_.tile_address(col, row, regs::channels(dma_block_of(kind(row), dir, channel), dir).status_of(channel));
     }
     // `repeat` extra runs (the REPEAT_COUNT field stores repeats - 1).
     void push_task(uint16_t col, uint16_t row, Direction dir, unsigned channel, unsigned start_bd,

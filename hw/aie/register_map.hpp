@@ -44,6 +44,8 @@
 #include <cstdint>
 #include <span>
 
+#include "hw/aie/params.hpp"
+
 namespace aie4emu::aie::regs {
 
 inline constexpr uint32_t kIdlePollMask = 0x01F8003C;    // [D] MASK_POLL_32 value 0 = idle
@@ -237,7 +239,16 @@ inline constexpr uint32_t kError = 1u << 10;             // [ours]
 inline constexpr uint32_t kRunning = 1u << 19;           // [D]
 inline constexpr unsigned kQueueSizeShift = 20;          // [D/R] TASK_QUEUE_SIZE 24:20
 inline constexpr unsigned kCurBdShift = 26;              // [I] CUR_BD above bit 24
+inline constexpr uint32_t kStateStarting = 1u << 0;      // [AIE-ML] STATUS 1:0 = 1: BD fetched, lock not yet held
+inline constexpr uint32_t kStateRunning = 1u << 1;       // [AIE-ML] STATUS 1:0 = 2: lock held, data may move
 } // namespace status
+
+// ---------------------------------------------------------------------------------------
+// Channel control word (channel CTRL)
+// ---------------------------------------------------------------------------------------
+namespace channel {
+inline constexpr uint32_t kCtrlReset = 1u << 1;   // [AIE-ML] drops the queue and any transfer in flight
+} // namespace channel
 
 // ---------------------------------------------------------------------------------------
 // Blocks of each tile kind
@@ -283,6 +294,13 @@ struct TileMap {
 inline constexpr uint32_t kLockValueStride = 0x10;       // [D] 0x10000, 0x10010, ...
 inline constexpr uint32_t kLockRequestIdStride = 0x400;  // [R] xaie_locks_aie4.c
 inline constexpr uint32_t kLockRequestAcquire = 0x200;   // [R]
+inline constexpr unsigned kLockRequestValueShift = 2;    // [R] (value & 0x7F) << 2 in the request address
+// A 7-bit signed lock value (acquire, release, lock-value write): -64..63 [R].
+constexpr int32_t sign7(uint32_t v)
+{
+    v &= 0x7F;
+    return (v & 0x40) ? static_cast<int32_t>(v) - 128 : static_cast<int32_t>(v);
+}
 // Lock state 0..kLockMax (params.hpp) [AIE-ML 6-bit state]; acquire/release values are 7-bit
 // signed, -64..63 [R].
 
@@ -345,6 +363,12 @@ inline constexpr TileMap kCoreMap{
     0x20, kCoreBdWords, kCoreBdFields,
     0x3F000, 0x3F100, 0x00000, 0x20000, 0xA3000, 0xA3004, kCoreStored};
 
+// The register map of a tile kind.
+constexpr const TileMap& tile_map(TileKind k)
+{
+    return k == TileKind::core ? kCoreMap : k == TileKind::mem ? kMemMap : kShimMap;
+}
+
 // Column-relative address of (address_row, offset).
 constexpr uint64_t tile_address(uint16_t col, uint16_t address_row, uint32_t offset)
 {
@@ -355,6 +379,37 @@ constexpr uint64_t tile_address(uint16_t col, uint16_t address_row, uint32_t off
 constexpr unsigned bd_group(const DmaBlock& b, bool s2mm, unsigned local_channel)
 {
     return b.bds_per_channel ? (s2mm ? local_channel : b.s2mm_count + local_channel) : 0;
+}
+
+// One direction's channels of a DMA block: tile-wide channels [first, first + count); channel
+// c's CTRL at ctrl + 8 (c - first), its task queue 4 above, its STATUS at status + 4 (c - first).
+struct ChannelRange {
+    unsigned first = 0, count = 0;
+    uint32_t ctrl = 0, status = 0;
+    [[nodiscard]] constexpr bool holds(unsigned channel) const { return channel >= first && channel < first + count; }
+    [[nodiscard]] constexpr uint32_t ctrl_of(unsigned channel) const { return ctrl + 8 * (channel - first); }
+    [[nodiscard]] constexpr uint32_t queue_of(unsigned channel) const { return ctrl_of(channel) + 4; }
+    [[nodiscard]] constexpr uint32_t status_of(unsigned channel) const { return status + 4 * (channel - first); }
+};
+constexpr ChannelRange channels(const DmaBlock& b, Direction d)
+{
+    return d == Direction::s2mm ? ChannelRange{b.s2mm_first, b.s2mm_count, b.s2mm_ctrl, b.s2mm_status}
+                                : ChannelRange{b.mm2s_first, b.mm2s_count, b.mm2s_ctrl, b.mm2s_status};
+}
+// Index of the DMA block of `m` that drives tile-wide channel (d, channel); 0 if none does.
+constexpr unsigned block_of(const TileMap& m, Direction d, unsigned channel)
+{
+    for (unsigned b = 0; b < m.dma_blocks; ++b)
+        if (channels(m.dma[b], d).holds(channel))
+            return b;
+    return 0;
+}
+// Block-local slot of BD `bd` as tile-wide channel (d, channel) of block `b` names it (memory
+// tile: in the channel's own group).
+constexpr unsigned bd_slot(const DmaBlock& b, Direction d, unsigned channel, unsigned bd)
+{
+    const bool s = d == Direction::s2mm;
+    return bd_group(b, s, channel - channels(b, d).first) * b.bd_count + bd;
 }
 
 namespace core {
