@@ -27,6 +27,8 @@ awk '/^program copy.asm/{p=1} p&&/^  writes/{print; exit}' "$out/report.txt" |
     grep -q '40 BD words, 14 modelled registers, 0 stored without behaviour, 0 to unknown addresses' || fail "copy writes"
 awk '/^program gemm.asm/{p=1} p&&/^  polls/{print; exit}' "$out/report.txt" | grep -q '1 met, 0 still' || fail "gemm polls"
 grep -q 'stopped: deadlock, nothing left that could wake' "$out/report.txt" || fail "deadlock not reported"
+awk '/^program copy.asm/{p=1} p&&/^  routes/{print; exit}' "$out/report.txt" |
+    grep -q '^  routes      8 stream-switch register writes$' || fail "copy route writes"
 # twopage.asm writes 2200 words where no block is known: reported by region, not hidden.
 grep -q '0x02100000..0x02100fff 2048 writes, unknown address' "$out/report.txt" || fail "unknown region"
 
@@ -62,4 +64,17 @@ for prog in op_copy copy_preempt.asm; do
     grep -q 'END_JOB 1,' <<<"$block" || fail "$prog: END_JOB count (job 0 only)"
     grep -q '8192 bytes moved' <<<"$block" || fail "$prog: DMA bytes"
 done
+
+# copy.asm without its eight stream-switch writes (as AMD's operators, whose routes come from
+# the PDI): the first MM2S finds no route, and the report says the program set none.
+grep -v -E 'WRITE_32 0x00(03F|1B0)' "$root/guest-driver/ctrlcode/copy.asm" >"$preempt/copy_noroute.asm"
+set +e
+AIE4EMU_BUILD=$build "$root/aie4" ctrlcode run "$preempt/copy_noroute.asm" >"$out/noroute.txt" 2>&1
+rc_noroute=$?
+set -e
+cat "$out/noroute.txt"
+[ "$rc_noroute" = 1 ] || fail "no routes: exit status $rc_noroute, expected 1"
+grep -q '^  result      stopped: .*bad_route.*dead end.*(this program set no stream-switch route: AIE4.s routes come from the PDI' \
+    "$out/noroute.txt" || fail "no routes: stop not explained"
+grep -q '^  routes      0 stream-switch register writes$' "$out/noroute.txt" || fail "no routes: route writes"
 echo "PASS"
