@@ -23,6 +23,7 @@
 #include "firmware-stub/cert/executor.hpp"
 #include "guest-driver/lib/ctrlcode_elf.hpp"
 #include "hw/aie/array.hpp"
+#include "hw/aie/register_map.hpp"
 #include "hw/pcie/function.hpp"
 
 namespace {
@@ -106,6 +107,7 @@ struct Report {
     std::map<uint64_t, Region> off_model;   // 4 KiB regions written outside modelled blocks (first 32)
     uint64_t dma_bytes = 0, bd_words_mm2s = 0, bd_words_s2mm = 0, bds = 0;
     uint64_t cycles = 0;
+    uint64_t route_writes = 0;   // modelled writes to stream-switch master/slave registers
     std::vector<std::pair<uint16_t, uint16_t>> cores_awaited;
     std::vector<std::string> array_errors;
 };
@@ -141,8 +143,25 @@ Report run_one(const Options& opt, const std::string& path)
     aie::Array array(geo);
     SparseMemory mem(opt.host_bytes);
     array.attach_host_memory(0, geo.columns, &mem);
+    // Stream-switch master and slave registers of every tile in the partition: a program that
+    // writes none of them has set no route (AIE4's routes normally come from the PDI).
+    std::vector<std::pair<uint64_t, uint64_t>> route_ranges;
+    for (uint16_t col = 0; col < geo.columns; ++col)
+        for (uint16_t row = 0; row < geo.rows(); ++row) {
+            const auto& map = row == geo.shim_row                                  ? aie::regs::kShimMap
+                              : row < geo.core_row_start                           ? aie::regs::kMemMap
+                                                                                   : aie::regs::kCoreMap;
+            const uint64_t lo = array.tile_address(col, row, map.ss_master);
+            route_ranges.emplace_back(lo, lo + 2 * (map.ss_slave - map.ss_master));
+        }
     array.set_write_observer([&](uint64_t addr, uint32_t, aie::WriteClass c) {
         ++r.writes[static_cast<unsigned>(c)];
+        if (c == aie::WriteClass::modelled)
+            for (const auto& [lo, hi] : route_ranges)
+                if (addr >= lo && addr < hi) {
+                    ++r.route_writes;
+                    break;
+                }
         if (c == aie::WriteClass::unknown || c == aie::WriteClass::stored_no_behaviour) {
             const uint64_t region = addr & ~uint64_t{0xFFF};
             auto it = r.off_model.find(region);
@@ -182,6 +201,9 @@ Report run_one(const Options& opt, const std::string& path)
     const auto res = fw::cert::execute(env, programs);
     r.completed = res.ok();
     r.stop = res.error;
+    if (!r.completed && r.route_writes == 0 && r.stop.find("bad_route") != std::string::npos)
+        r.stop += " (this program set no stream-switch route: AIE4's routes come from the PDI, which this run "
+                  "does not load)";
     if (!r.completed && mem.capped())
         r.stop += fmt::format(" (host memory cap of {} MiB reached: --host-mib)", opt.host_bytes >> 20);
     r.ops = res.ops;
@@ -222,6 +244,7 @@ void print(const Report& r)
                w(WriteClass::bd), w(WriteClass::modelled), w(WriteClass::stored_no_behaviour), w(WriteClass::unknown));
     for (const auto& [a, reg] : r.off_model)
         fmt::print("    {:#010x}..{:#010x} {} writes, {}\n", a, a + 0xFFF, reg.writes, reg.what);
+    fmt::print("  routes      {} stream-switch register writes\n", r.route_writes);
     fmt::print("  dma         {} BDs started; {} bytes moved; BD lengths name {} bytes on MM2S, {} on S2MM\n", r.bds,
                r.dma_bytes, r.bd_words_mm2s * 4, r.bd_words_s2mm * 4);
     for (const auto& e : r.array_errors)

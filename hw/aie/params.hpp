@@ -56,8 +56,12 @@ inline constexpr int32_t kLockMax = 63;
 // 2^32 words on the shim) never sizes a host buffer or one event's work; longer transfers
 // move in several bursts (each with its own switch latency).
 inline constexpr uint32_t kMaxBurstWords = 64 * 1024;
-// Task queue depth per channel [AIE-ML AM020 "Array Interface DMA"].
-inline constexpr unsigned kTaskQueueDepth = 4;
+// Task queue depth per channel: 16 on AIE4 [R: aie-codegen xaie_dma_aie4.c
+// _XAie4_DmaWaitForBdTaskQueue polls bit 24, the MSB of TASK_QUEUE_SIZE [24:20], to wait for
+// "queue not full", so the queue is full at 16; AIE-ML's depth 4 is likewise the MSB of its
+// 3-bit field]. [D: AMD's op_Add_qdq_BroadCast_uint16xuint16xuint16_layer_id_721 queues six
+// tasks on one memory-tile S2MM channel before any data moves; depth 4 refused the sixth.]
+inline constexpr unsigned kTaskQueueDepth = 16;
 
 // Cost constants (docs/array-model.md "Time"). All overridable.
 struct CostParams {

@@ -264,7 +264,7 @@ TEST_CASE("bad routes, bad BDs and queue overflow are reported")
         REQUIRE(f.array.errors().size() == 1);
         CHECK(f.array.errors()[0].kind == ErrorKind::bad_bd);
         f.prog.write_bd(0, kMem, Direction::s2mm, 0, 0, BdFields{.length = 4});
-        for (int i = 0; i < 6; ++i)   // 1 running + 4 queued, then overflow
+        for (unsigned i = 0; i < kTaskQueueDepth + 2; ++i)   // 1 running + 16 queued, then overflow
             f.prog.push_task(0, kMem, Direction::s2mm, 0, 0);
         REQUIRE(f.array.errors().size() == 2);
         CHECK(f.array.errors()[1].kind == ErrorKind::queue_overflow);

@@ -1,7 +1,7 @@
 // AIE4 BD, task-queue and lock layouts (hw/aie/register_map.hpp) checked against BDs that AMD's
 // compiler wrote: the words below are transcribed as numbers from AMD's published AIE4 control
 // code (Xilinx/aiebu test/aie4-ctrlcode/compile_time/op_Add_qdq_BroadCast_uint16xuint16xuint16_
-// layer_id_1357/Work_AIE4/uc0.asm, docs/spec/array.md §A.2c). Plus the caps on guest-chosen
+// layer_id_1357/Work_AIE4/uc0.asm unless a test names another operator, docs/spec/array.md §A.2c). Plus the caps on guest-chosen
 // sizes: burst size, repeat count, iteration count, lock ids.
 #include <catch2/catch_test_macros.hpp>
 
@@ -223,6 +223,36 @@ TEST_CASE("an AMD task-queue word runs its BD chain repeat + 1 times through the
     for (unsigned r = 0; r < 6; ++r)
         for (unsigned k = 0; k < 4; ++k)
             CHECK(got[r * 4 + k] == src[r * 8 + k]);
+}
+
+TEST_CASE("a memory-tile task queue holds the six tasks AMD's operator pushes before data moves (depth 16)")
+{
+    // op_Add_qdq_BroadCast_uint16xuint16xuint16_layer_id_721/Work_AIE4/uc0.asm [D]: S2MM2's BD0
+    // (0x108600, DMAWRITE_data_7) acquires lock 449, which 0x110010 <- 1 initialises, and then
+    // waits for stream data; before any arrives the program writes six words to S2MM2's queue.
+    constexpr uint32_t kBd0[11] = {0x00800000, 0xfe000400, 0x1c100b85, 1, 1, 1, 1, 0, 0, 0, 0};
+    constexpr uint32_t kQueueWords[6] = {0x00000000, 0x00040001, 0x00010005, 0x00040006, 0x00010005, 0x0004000a};
+    Array a;
+    for (unsigned w = 0; w < 11; ++w)
+        a.write32(a.tile_address(0, kMem, 0x8600 + 4 * w), kBd0[w]);
+    a.write32(a.tile_address(0, kMem, 0x10010), 1);
+    const uint64_t queue = a.tile_address(0, kMem, 0x9E14);
+    const uint64_t status = a.tile_address(0, kMem, 0x9ED8);   // S2MM2 status, 0x9ED0 + 4k
+    for (uint32_t q : kQueueWords)
+        a.write32(queue, q);
+    a.run_until_idle(10000);
+    CHECK(a.errors().empty());
+    CHECK((a.read32(status) & regs::status::kRunning) != 0);        // BD0 holds the channel
+    CHECK(((a.read32(status) >> regs::status::kQueueSizeShift) & 0x1F) == 5);
+    // 16 pending tasks fit [R: aie-codegen waits on bit 24, the MSB of TASK_QUEUE_SIZE, for
+    // "not full"]; at 16 that bit is set, and a 17th task is refused.
+    for (unsigned i = 5; i < kTaskQueueDepth; ++i)
+        a.write32(queue, 0x00000001);
+    CHECK(a.errors().empty());
+    CHECK((a.read32(status) & (1u << 24)) != 0);
+    a.write32(queue, 0x00000001);
+    REQUIRE(a.errors().size() == 1);
+    CHECK(a.errors()[0].kind == ErrorKind::queue_overflow);
 }
 
 TEST_CASE("caps on guest-chosen sizes")
