@@ -158,6 +158,26 @@ struct CoreState {
     sim::Cycle compute_start = 0;
 };
 
+// Bytes [lo, hi) of a tile memory written since its last reset: a reset zeroes only those
+// (a memory tile is 3 MB; CERT resets a partition after every failed command, a fuzz target
+// after every input). Every write into Tile::data or Tile::program records itself here.
+struct WrittenRange {
+    size_t lo = SIZE_MAX, hi = 0;
+    void add(size_t offset, size_t bytes)
+    {
+        lo = std::min(lo, offset);
+        hi = std::max(hi, offset + bytes);
+    }
+    // `mem` back to `size` zero bytes, touching only what was written when the size is unchanged.
+    void zero(std::vector<uint8_t>& mem, size_t size) const
+    {
+        if (mem.size() != size)
+            mem.assign(size, 0);
+        else if (lo < hi)
+            std::memset(mem.data() + lo, 0, std::min(hi, size) - lo);
+    }
+};
+
 struct Tile {
     TileKind kind = TileKind::core;
     uint16_t col = 0, row = 0, arow = 0;
@@ -165,6 +185,7 @@ struct Tile {
     const TileResources* res = nullptr;
     std::vector<uint8_t> data;
     std::vector<uint8_t> program;
+    WrittenRange data_written, program_written;
     std::vector<uint32_t> bd_words;    // per block: block_bd_first[b] * words
     std::vector<uint16_t> bd_iter;     // current iteration per stored BD
     std::vector<Bd> bd_decoded;        // decode_bd of each stored BD, valid if bd_fresh
@@ -288,6 +309,11 @@ struct Array::Impl {
         // allocating megabytes again (a memory tile is 3 MB; CERT resets a partition after
         // every failed command).
         std::vector<uint8_t> data = std::move(t.data), program = std::move(t.program);
+        const WrittenRange data_written = t.data_written, program_written = t.program_written;
+        // BD storage too (a memory tile stores 288 BDs); the decoded copies need no clearing:
+        // bd_fresh = 0 makes the next use decode the BD's words again.
+        std::vector<uint32_t> bd_words = std::move(t.bd_words);
+        std::vector<Bd> bd_decoded = std::move(t.bd_decoded);
         t = Tile{};
         t.kind = kind;
         t.col = col;
@@ -298,8 +324,8 @@ struct Array::Impl {
         t.host = host;
         t.res = &resources(kind);
         t.map = kind == TileKind::core ? &regs::kCoreMap : kind == TileKind::mem ? &regs::kMemMap : &regs::kShimMap;
-        data.assign(t.res->data_memory_bytes, 0);
-        program.assign(t.res->program_memory_bytes, 0);
+        data_written.zero(data, t.res->data_memory_bytes);
+        program_written.zero(program, t.res->program_memory_bytes);
         t.data = std::move(data);
         t.program = std::move(program);
         unsigned total = 0;
@@ -307,13 +333,18 @@ struct Array::Impl {
             t.block_bd_first[b] = total;
             total += t.map->dma[b].bd_storage;
         }
-        t.bd_words.assign(size_t{total} * t.map->bd_words, 0);
+        bd_words.assign(size_t{total} * t.map->bd_words, 0);
+        t.bd_words = std::move(bd_words);
         t.bd_iter.assign(total, 0);
-        t.bd_decoded.assign(total, Bd{});
+        bd_decoded.resize(total);
+        t.bd_decoded = std::move(bd_decoded);
         t.bd_fresh.assign(total, 0);
+        // Copied from an empty channel, not Channel{}: a fresh task-queue deque allocates,
+        // an assignment from an empty one keeps the storage.
+        static const Channel empty_channel{};
         for (auto* list : {&s2mm, &mm2s})
             for (Channel& ch : *list)
-                ch = Channel{};
+                ch = empty_channel;
         s2mm.resize(t.res->s2mm_channels);   // no-ops after the first build
         mm2s.resize(t.res->mm2s_channels);
         t.s2mm = std::move(s2mm);
@@ -758,9 +789,10 @@ struct Array::Impl {
                                   fmt::format("tile memory access {:#x}+{} beyond {} bytes", addr, bytes, t.data.size()));
                     return false;
                 }
-                if (into_memory)
+                if (into_memory) {
                     std::memcpy(t.data.data() + addr, buf, bytes);
-                else
+                    t.data_written.add(addr, bytes);
+                } else
                     std::memcpy(buf, t.data.data() + addr, bytes);
             }
             ch.gen.advance(n);
@@ -793,6 +825,7 @@ struct Array::Impl {
             const uint32_t n = std::min(p.gen.run(words), s.gen.run(words));
             std::memcpy(s.tile->data.data() + s.cfg.address + s.gen.offset_words() * 4,
                         p.tile->data.data() + p.cfg.address + p.gen.offset_words() * 4, size_t{n} * 4);
+            s.tile->data_written.add(s.cfg.address + s.gen.offset_words() * 4, size_t{n} * 4);
             p.gen.advance(n);
             s.gen.advance(n);
             words -= n;
@@ -991,6 +1024,7 @@ struct Array::Impl {
         CoreState& c = t.core;
         const sim::Cycle start = c.compute_start;
         run_kernel(c.desc, t.data);
+        t.data_written.add(0, t.data.size());   // a kernel writes where its descriptor says
         ++c_invocations;
         c_busy += events.now() - start;
         if (trace.enabled()) {
@@ -1126,6 +1160,7 @@ struct Array::Impl {
             const uint64_t off = (uint64_t{tg.window - 1} << Geometry::kRowShift) + tg.offset;
             if (off % 4 == 0 && off + 4 <= t.data.size()) {
                 std::memcpy(t.data.data() + off, &v, 4);
+                t.data_written.add(off, 4);
                 return;
             }
             unmodelled_write(addr, v);
@@ -1134,12 +1169,16 @@ struct Array::Impl {
         const Reg r = decode_reg(t, tg.offset);
         switch (r.kind) {
         case RegKind::data:
-            if (r.index + 4 <= t.data.size())
+            if (r.index + 4 <= t.data.size()) {
                 std::memcpy(t.data.data() + r.index, &v, 4);
+                t.data_written.add(r.index, 4);
+            }
             return;
         case RegKind::program:
-            if (r.index + 4 <= t.program.size())
+            if (r.index + 4 <= t.program.size()) {
                 std::memcpy(t.program.data() + r.index, &v, 4);
+                t.program_written.add(r.index, 4);
+            }
             return;
         case RegKind::bd: {
             uint32_t* w = bd_ptr(t, r.block, r.index);
@@ -1392,6 +1431,7 @@ bool Array::write_tile_memory(uint16_t col, uint16_t row, uint32_t offset, const
     if (!t || offset > t->data.size() || bytes > t->data.size() - offset)
         return false;
     std::memcpy(t->data.data() + offset, in, bytes);
+    t->data_written.add(offset, bytes);
     return true;
 }
 
