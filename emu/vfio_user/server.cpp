@@ -218,11 +218,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         uint8_t hdr_bytes[sizeof(p::Header)] = {};
         size_t hdr_got = 0;
         bool have_hdr = false;
+        size_t body_size = 0; // what the header announces; cur.payload grows towards it
         size_t body_got = 0;
         Message cur;
         void reset() {
             hdr_got = 0;
             have_hdr = false;
+            body_size = 0;
             body_got = 0;
             cur = Message{};
         }
@@ -410,12 +412,18 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
                 dst = reader.hdr_bytes + reader.hdr_got;
                 want = sizeof(p::Header) - reader.hdr_got;
             } else {
-                want = reader.cur.payload.size() - reader.body_got;
+                want = reader.body_size - reader.body_got;
                 if (want == 0) {
                     msg = std::move(reader.cur);
                     reader.reset();
                     return ReadStatus::kMessage;
                 }
+                // The body buffer grows with what arrives, 64 KiB at a time, not at once to the
+                // size the header announces (up to 1 MiB that a client may never send).
+                constexpr size_t kBodyChunk = 64 * 1024;
+                if (reader.body_got == reader.cur.payload.size())
+                    reader.cur.payload.resize(reader.body_got + std::min(want, kBodyChunk));
+                want = reader.cur.payload.size() - reader.body_got;
                 dst = reader.cur.payload.data() + reader.body_got;
             }
             iovec iov{dst, want};
@@ -467,7 +475,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
                     why = fmt::format("message size {} exceeds the limit {}", size, kMaxMessageSize);
                     return ReadStatus::kFatal;
                 }
-                reader.cur.payload.resize(size - sizeof(p::Header));
+                reader.body_size = size - sizeof(p::Header);
                 reader.have_hdr = true;
             } else {
                 reader.body_got += static_cast<size_t>(n);
