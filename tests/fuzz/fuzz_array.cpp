@@ -6,7 +6,8 @@
 // Input: records of 8 bytes [u8 op][u8 tile][u16 index][u32 value]; tile: column (tile >> 4) % 1,
 // logical row (tile & 15) % 6. The register chosen by `index` comes from the tile's register map
 // (register_map.hpp), so most records hit a real register:
-//   op % 16  0  BD word: block index >> 15, BD (index >> 4) % stored BDs, word (index & 15) % words
+//   op % 16  0  BD word: block index >> 15, BD ((index >> 4) & 0x7FF) % stored BDs (memory tile:
+//               channel group * 16 + BD id), word (index & 15) % words
 //            1  channel task queue: direction index & 1, channel (index >> 1) % channels
 //            2  channel control (reset bit and others)
 //            3  lock value write, lock index % locks
@@ -119,7 +120,7 @@ void apply(Array& a, uint8_t op, uint8_t tile, uint16_t index, uint32_t value)
     switch (op % 16) {
     case 0: {
         const auto& blk = m.dma[(index >> 15) % m.dma_blocks];
-        const unsigned bd = (index >> 4) % blk.bd_storage;
+        const unsigned bd = ((index >> 4) & 0x7FF) % blk.bd_storage;   // bit 15 chose the block
         const unsigned word = (index & 15) % m.bd_words;
         a.write32(at(blk.bd_base + bd * m.bd_stride + word * 4), value);
         break;
