@@ -1,5 +1,6 @@
 #include "emu/vfio_user/transport.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include <fcntl.h>
@@ -21,6 +22,7 @@ namespace p = proto;
 void MessageReader::reset() {
     hdr_got_ = 0;
     have_hdr_ = false;
+    body_size_ = 0;
     body_got_ = 0;
     cur_ = Message{};
 }
@@ -33,12 +35,18 @@ MessageReader::Status MessageReader::read(int fd, Message& msg, std::string& why
             dst = hdr_bytes_ + hdr_got_;
             want = sizeof(p::Header) - hdr_got_;
         } else {
-            want = cur_.payload.size() - body_got_;
+            want = body_size_ - body_got_;
             if (want == 0) {
                 msg = std::move(cur_);
                 reset();
                 return Status::kMessage;
             }
+            // The body buffer grows with what arrives, 64 KiB at a time, not at once to the
+            // size the header announces (up to 1 MiB that a client may never send).
+            constexpr size_t kBodyChunk = 64 * 1024;
+            if (body_got_ == cur_.payload.size())
+                cur_.payload.resize(body_got_ + std::min(want, kBodyChunk));
+            want = cur_.payload.size() - body_got_;
             dst = cur_.payload.data() + body_got_;
         }
         iovec iov{dst, want};
@@ -90,7 +98,7 @@ MessageReader::Status MessageReader::read(int fd, Message& msg, std::string& why
                 why = fmt::format("message size {} exceeds the limit {}", size, limits::kMaxMessageSize);
                 return Status::kFatal;
             }
-            cur_.payload.resize(size - sizeof(p::Header));
+            body_size_ = size - sizeof(p::Header);
             have_hdr_ = true;
         } else {
             body_got_ += static_cast<size_t>(n);

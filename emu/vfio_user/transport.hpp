@@ -54,6 +54,7 @@ private:
     uint8_t hdr_bytes_[sizeof(proto::Header)] = {};
     size_t hdr_got_ = 0;
     bool have_hdr_ = false;
+    size_t body_size_ = 0;   // what the header announces; cur_.payload grows towards it
     size_t body_got_ = 0;
     Message cur_;
 };

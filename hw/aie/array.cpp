@@ -15,11 +15,12 @@ namespace aie4emu::aie {
 namespace {
 
 // A 32-bit word of a memory at byte `offset`; false (nothing done) if it does not lie inside.
-bool store_word(std::vector<uint8_t>& memory, uint64_t offset, uint32_t v)
+bool store_word(std::vector<uint8_t>& memory, WrittenRange& written, uint64_t offset, uint32_t v)
 {
     if (offset + 4 > memory.size())
         return false;
     std::memcpy(memory.data() + offset, &v, 4);
+    written.add(offset, 4);
     return true;
 }
 uint32_t load_word(const std::vector<uint8_t>& memory, uint64_t offset)
@@ -75,11 +76,11 @@ struct Array::Impl {
         const Reg& r = d->reg;
         switch (r.kind) {
         case RegKind::memory_window:
-            if (r.index % 4 != 0 || !store_word(t.data, r.index, v))
+            if (r.index % 4 != 0 || !store_word(t.data, t.data_written, r.index, v))
                 unmodelled_write(addr, v);
             return;
-        case RegKind::data: store_word(t.data, r.index, v); return;
-        case RegKind::program: store_word(t.program, r.index, v); return;
+        case RegKind::data: store_word(t.data, t.data_written, r.index, v); return;
+        case RegKind::program: store_word(t.program, t.program_written, r.index, v); return;
         case RegKind::bd: dma.write_bd_word(t, r.block, r.index, r.word, v); return;
         case RegKind::ctrl: dma.write_control(t, r.dir, r.index, v); return;
         case RegKind::queue: dma.push_task(t, r.dir, r.index, v); return;
@@ -263,6 +264,7 @@ bool Array::write_tile_memory(uint16_t col, uint16_t row, uint32_t offset, const
     if (!t || offset > t->data.size() || bytes > t->data.size() - offset)
         return false;
     std::memcpy(t->data.data() + offset, in, bytes);
+    t->data_written.add(offset, bytes);
     return true;
 }
 

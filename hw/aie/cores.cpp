@@ -178,6 +178,7 @@ void Cores::compute_done(Core& core)
     Tile& t = *core.tile;
     const sim::Cycle start = c.compute_start;
     run_kernel(c.desc, t.data);
+    t.data_written.add(0, t.data.size());   // a kernel writes where its descriptor says
     ++c_invocations_;
     c_busy_ += ctx_.events.now() - start;
     if (ctx_.trace.enabled()) {

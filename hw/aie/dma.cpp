@@ -46,6 +46,7 @@ void copy_between_tiles(Channel& p, Channel& s, uint32_t words)
         const uint32_t n = std::min(p.gen.run(words), s.gen.run(words));
         std::memcpy(s.tile->data.data() + s.cfg.address + s.gen.offset_words() * 4,
                     p.tile->data.data() + p.cfg.address + p.gen.offset_words() * 4, size_t{n} * 4);
+        s.tile->data_written.add(s.cfg.address + s.gen.offset_words() * 4, size_t{n} * 4);
         p.gen.advance(n);
         s.gen.advance(n);
         words -= n;
@@ -104,9 +105,12 @@ void DmaEngine::reset_tile(Tile& t)
     d.bd_iter.assign(total, 0);
     d.bd_decoded.assign(total, Bd{});
     d.bd_fresh.assign(total, 0);
+    // Copied from an empty channel, not Channel{}: a fresh task-queue deque allocates, an
+    // assignment from an empty one keeps the storage (a fuzz target resets after every input).
+    static const Channel empty_channel{};
     for (auto* list : {&d.s2mm, &d.mm2s})
         for (Channel& ch : *list)
-            ch = Channel{};
+            ch = empty_channel;
     d.s2mm.resize(t.res->s2mm_channels);   // no-ops after the first reset
     d.mm2s.resize(t.res->mm2s_channels);
     for (unsigned b = 0; b < t.map->dma_blocks; ++b) {
@@ -516,9 +520,10 @@ bool DmaEngine::move(Channel& ch, uint32_t words, uint8_t* buf, bool into_memory
                               fmt::format("tile memory access {:#x}+{} beyond {} bytes", addr, bytes, t.data.size()));
                 return false;
             }
-            if (into_memory)
+            if (into_memory) {
                 std::memcpy(t.data.data() + addr, buf, bytes);
-            else
+                t.data_written.add(addr, bytes);
+            } else
                 std::memcpy(buf, t.data.data() + addr, bytes);
         }
         ch.gen.advance(n);

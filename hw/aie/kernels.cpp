@@ -306,6 +306,8 @@ template <unsigned R>
 [[gnu::target("avx2")]]
 void gemm_bf16_avx2(const uint8_t* A, const uint8_t* B, uint8_t* C, uint32_t m, uint32_t n, uint32_t k)
 {
+    if (m == 0 || n == 0)
+        return;   // no output element (a descriptor may say so); c would be empty below
     thread_local std::vector<float> a, b, c;
     const size_t na = size_t{m} * k, nb = size_t{k} * n;
     a.resize(na + 8);
@@ -322,9 +324,9 @@ void gemm_bf16_avx2(const uint8_t* A, const uint8_t* B, uint8_t* C, uint32_t m, 
         b[x] = bf16_to_float(load<uint16_t>(B + 2 * x));
     uint32_t i = 0;
     for (; i + 4 <= m; i += 4)
-        bf16_rows<4>(&a[size_t{i} * k], b.data(), &c[size_t{i} * n], n, k);
+        bf16_rows<4>(a.data() + size_t{i} * k, b.data(), c.data() + size_t{i} * n, n, k);
     for (; i < m; ++i)
-        bf16_rows<1>(&a[size_t{i} * k], b.data(), &c[size_t{i} * n], n, k);
+        bf16_rows<1>(a.data() + size_t{i} * k, b.data(), c.data() + size_t{i} * n, n, k);
     std::memcpy(C, c.data(), c.size() * 4);
 }
 #endif

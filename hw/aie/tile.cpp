@@ -1,6 +1,7 @@
 #include "hw/aie/tile.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace aie4emu::aie {
 
@@ -25,6 +26,15 @@ TileGrid::TileGrid(const Geometry& geometry) : geo_(geometry)
         }
 }
 
+void WrittenRange::zero(std::vector<uint8_t>& mem, size_t size)
+{
+    if (mem.size() != size)
+        mem.assign(size, 0);
+    else if (lo < hi)
+        std::memset(mem.data() + lo, 0, std::min(hi, size) - lo);
+    *this = WrittenRange{};
+}
+
 unsigned TileGrid::column_end(uint16_t start, uint16_t count) const
 {
     return std::min<unsigned>(geo_.columns, unsigned{start} + count);
@@ -32,8 +42,8 @@ unsigned TileGrid::column_end(uint16_t start, uint16_t count) const
 
 void TileGrid::reset(Tile& t)
 {
-    t.data.assign(t.res->data_memory_bytes, 0);
-    t.program.assign(t.res->program_memory_bytes, 0);
+    t.data_written.zero(t.data, t.res->data_memory_bytes);
+    t.program_written.zero(t.program, t.res->program_memory_bytes);
     t.locks = std::vector<Lock>(t.res->locks);
     t.stored.clear();
 }

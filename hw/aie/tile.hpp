@@ -6,6 +6,8 @@
 // cores.hpp), each in a vector parallel to the grid's (TileGrid::index).
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -17,6 +19,20 @@
 
 namespace aie4emu::aie {
 
+// Bytes [lo, hi) of a tile memory written since its last reset: a reset zeroes only those
+// (a memory tile is 3 MB; CERT resets a partition after every failed command, a fuzz target
+// after every input). Every write into Tile::data or Tile::program records itself here.
+struct WrittenRange {
+    size_t lo = SIZE_MAX, hi = 0;
+    void add(size_t offset, size_t bytes)
+    {
+        lo = std::min(lo, offset);
+        hi = std::max(hi, offset + bytes);
+    }
+    // `mem` back to `size` zero bytes, touching only what was written when the size is unchanged.
+    void zero(std::vector<uint8_t>& mem, size_t size);
+};
+
 struct Tile {
     TileKind kind = TileKind::core;
     uint16_t col = 0, row = 0;   // logical row (0 shim, 1 memory tile, 2.. compute)
@@ -24,6 +40,7 @@ struct Tile {
     const TileResources* res = nullptr;
     std::vector<uint8_t> data;
     std::vector<uint8_t> program;
+    WrittenRange data_written, program_written;
     std::vector<Lock> locks;
     std::map<uint32_t, uint32_t> stored;   // writes to known blocks without behaviour (bounded by the blocks' sizes)
 

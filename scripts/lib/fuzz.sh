@@ -12,6 +12,16 @@ AIE4_FUZZ_TARGETS=(
 
 fuzz_target_names() { local t; for t in "${AIE4_FUZZ_TARGETS[@]}"; do echo "${t%%|*}"; done; }
 
+# ASAN_OPTIONS of a libFuzzer run: the caller's (CI's) or leak checking, plus a 16 MB quarantine
+# unless the caller chose one. ASan's default 256 MB quarantine hands every allocation fresh
+# pages, so each input page-faults and fills new memory: half of the cert target's time. 16 MB
+# is still far more than one input frees, so a use after free inside an input is still caught.
+fuzz_asan_options() {
+    local o=${ASAN_OPTIONS:-detect_leaks=1}
+    case $o in *quarantine_size_mb=*) ;; *) o="$o:quarantine_size_mb=16";; esac
+    echo "$o"
+}
+
 # fuzz_run TARGET SECONDS [extra libFuzzer args...]: runs one target; prints its summary line
 # ("fuzz TARGET: N inputs in S s (R/s), cov E, ft F, corpus C, crashes K") and returns non-zero
 # when it found a crash. New inputs go to the build's work corpus; the repository corpus is read.
@@ -25,7 +35,7 @@ fuzz_run() {
     local log=$work/last-run.log rc t
     t=$(aie4_now)
     set +e
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    ASAN_OPTIONS=$(fuzz_asan_options) \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         "$exe" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
         -artifact_prefix="$work/artifacts/" "$@" "$work/corpus" "$seeds" >"$log" 2>&1
@@ -57,7 +67,7 @@ fuzz_merge() {
     rm -rf "$merged"; mkdir -p "$merged" "$work/corpus"
     # The seeds are the merge's starting corpus, so it adds only inputs that cover more.
     cp "$seeds"/seed-* "$merged"/
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    ASAN_OPTIONS=$(fuzz_asan_options) UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         "$exe" -merge=1 -timeout=25 -rss_limit_mb=2560 "$merged" "$seeds" "$work/corpus" \
         >"$work/merge.log" 2>&1 || { tail -20 "$work/merge.log" >&2; aie4_die "merge of $name failed (log $work/merge.log)"; }
     # crash-* files (regression inputs) and seed-* stay; min-* are replaced by the merge's picks.

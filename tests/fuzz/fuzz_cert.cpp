@@ -33,6 +33,7 @@
 #include "hw/pcie/log.hpp"
 #include "hw/sim/log.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -78,13 +79,22 @@ public:
         ++writes;
         if (!inside(a, n))
             return false;
-        std::memcpy(bytes.data() + (a - kBase), s, n);
+        copy_in(a, s, n);
         return true;
     }
     void put(uint64_t a, const void* s, size_t n)
     {
         if (inside(a, n))
-            std::memcpy(bytes.data() + (a - kBase), s, n);
+            copy_in(a, s, n);
+    }
+    // Back to all zeros, touching only what was written since the last clear (1 MiB per input
+    // was a fifth of the target's time).
+    void clear()
+    {
+        if (written_lo < written_hi)
+            std::memset(bytes.data() + written_lo, 0, written_hi - written_lo);
+        written_lo = kSize;
+        written_hi = 0;
     }
     template <typename T>
     void set(uint64_t a, T v) { put(a, &v, sizeof v); }
@@ -92,6 +102,15 @@ public:
 
     std::vector<uint8_t> bytes = std::vector<uint8_t>(kSize, 0);
     uint64_t writes = 0;
+
+private:
+    void copy_in(uint64_t a, const void* s, size_t n)
+    {
+        std::memcpy(bytes.data() + (a - kBase), s, n);
+        written_lo = std::min<size_t>(written_lo, a - kBase);
+        written_hi = std::max<size_t>(written_hi, a - kBase + n);
+    }
+    size_t written_lo = kSize, written_hi = 0;
 };
 
 class Services final : public npu3::DeviceServices {
@@ -196,7 +215,7 @@ void fuzz_one(const uint8_t* data, size_t size)
 {
     Services& dev = *g_dev;
     Memory& m = dev.vf0;
-    std::fill(m.bytes.begin(), m.bytes.end(), uint8_t{0});
+    m.clear();
     const uint8_t q = byte_at(data, size, 0);
     const unsigned packets = byte_at(data, size, 1);
 

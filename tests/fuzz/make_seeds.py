@@ -189,26 +189,53 @@ def cert_seeds():
 
 
 # ---- array: records [u8 op][u8 tile][u16 index][u32 value] (fuzz_array.cpp) ----------------------
+# BD words follow the AIE4 field tables of hw/aie/register_map.hpp (kShimBdFields, kMemBdFields,
+# kCoreBdFields): name -> (word, lsb, width) for the fields the seeds set.
 SHIM, MEM, CORE = 0, 1, 2      # logical rows (column 0): tile byte = col << 4 | row
-VALID, USE_NEXT, TOKEN, ACQ_EN = 1 << 31, 1 << 28, 1 << 31, 1 << 31
+TOKEN = 1 << 31                # task-queue ENABLE_TOKEN_ISSUE (regs::queue::kToken)
+BD_FIELDS = {
+    SHIM: (9, {"address_high": (0, 0, 25), "base_address": (1, 0, 32), "length": (2, 0, 32),
+               "d0_wrap": (4, 19, 12), "d1_step": (5, 0, 22), "use_next": (5, 26, 1), "next_bd": (5, 27, 4),
+               "d2_step": (6, 0, 22), "iter_step": (7, 0, 22), "iter_wrap": (7, 22, 6), "d3_step": (8, 10, 22),
+               "unknown": (3, 0, 24)}),
+    MEM: (11, {"base_address": (0, 0, 23), "local_tile": (0, 23, 1), "length": (1, 0, 25),
+               "acq_value": (1, 25, 7), "acq_enable": (2, 0, 1), "rel_id": (2, 1, 10), "rel_value": (2, 11, 7),
+               "acq_id": (2, 20, 10), "d1_step": (3, 0, 23), "d2_step": (4, 0, 23), "d3_step": (5, 0, 23),
+               "iter_step": (6, 0, 23), "d0_wrap": (9, 6, 12), "d1_wrap": (9, 18, 12), "iter_wrap": (10, 0, 8),
+               "d2_wrap": (10, 14, 12), "use_next": (10, 26, 1), "next_bd": (10, 27, 4), "unknown": (7, 0, 32)}),
+    CORE: (6, {"length": (0, 0, 17), "base_address": (0, 17, 15), "d1_step": (2, 0, 17), "d2_step": (3, 0, 17),
+               "d0_wrap": (3, 17, 9), "iter_step": (4, 0, 17), "d1_wrap": (4, 17, 9), "iter_wrap": (4, 26, 6),
+               "acq_id": (5, 3, 4), "acq_value": (5, 7, 7), "acq_enable": (5, 14, 1), "rel_id": (5, 15, 4),
+               "rel_value": (5, 19, 7), "use_next": (5, 26, 1), "next_bd": (5, 27, 4), "unknown": (1, 0, 32)}),
+}
+MEM_LOCAL = 1 << 23            # memory-tile word address of this tile's own memory
+MEM_LOCK0 = 448                # memory-tile BD lock ids 448..511 (App A 448..479)
+MEM_MM2S_GROUP = 4             # memory tile block A: MM2S k owns BD group 4 + k (16 slots each)
 
 
 def rec(op, tile, index, value):
     return struct.pack("<BBHI", op, tile, index & 0xFFFF, value & 0xFFFFFFFF)
 
 
-def bd(tile, block, n, words):
-    return b"".join(rec(0, tile, block << 15 | n << 4 | w, v) for w, v in enumerate(words))
+def bd_encode(kind, **fields):
+    nwords, layout = BD_FIELDS[kind]
+    w = [0] * nwords
+    for name, v in fields.items():
+        word, lsb, width = layout[name]
+        if name in ("acq_value", "rel_value"):
+            v &= 0x7F      # 7-bit signed
+        assert 0 <= v < (1 << width), (name, v)
+        w[word] |= v << lsb
+    return w
 
 
-def bd_words(addr_high=0, addr_low=0, length=16, dims=(), iter_wrap=0, next_bd=None, lock=0, mem_tile=False):
-    d = list(dims) + [0] * (3 - len(dims))
-    w = [addr_high, addr_low, length, d[0], d[1], d[2], (iter_wrap & 0x3F) << 20,
-         VALID | ((next_bd << 20 | USE_NEXT) if next_bd is not None else 0), lock]
-    return w + ([0, 0] if mem_tile else [])
+def bd(tile, block, slot, words):
+    """Writes BD slot `slot` of DMA block `block` (memory tile: group * 16 + id)."""
+    return b"".join(rec(0, tile, block << 15 | slot << 4 | n, v) for n, v in enumerate(words))
 
 
 def push(tile, ch, direction, start_bd, repeat=0, token=True):
+    """Task-queue word on tile-wide channel `ch` (direction 1 = MM2S); repeat = repeats - 1."""
     return rec(1, tile, ch << 1 | direction, (TOKEN if token else 0) | repeat << 16 | start_bd)
 
 
@@ -216,39 +243,98 @@ def run(cycles=100000):
     return rec(13, 0, 0, cycles)
 
 
+SS_ENABLE = 1 << 31            # stream-switch master/slave enable (hw/aie/register_map.hpp regs::ss)
+SHIM_NORTH0, MEM_SOUTH0 = 2, 10   # master/slave numbers (hw/aie/stream_switch.hpp port groups)
+
+
+def route(tile, master, slave):
+    """Stream-switch master `master` of the tile fed by its slave `slave`; DMA ports come first
+    (slave k = MM2S k, master j = S2MM j)."""
+    return rec(5, tile, master, SS_ENABLE | slave) + rec(6, tile, slave, SS_ENABLE)
+
+
+def loop(tile, mm2s, s2mm, s2mm_block, s2mm_slot, s2mm_id, sink_words):
+    """Routes MM2S `mm2s` to S2MM `s2mm` of the same tile and gives the S2MM a BD and a task,
+    so what the MM2S reads lands somewhere (an MM2S without a route is a dead end)."""
+    return route(tile, s2mm, mm2s) + bd(tile, s2mm_block, s2mm_slot, sink_words) + push(tile, s2mm, 0, s2mm_id)
+
+
 def array_seeds():
     host = 0x80000000   # shim BD address of host byte 0 (CostParams::shim_host_address_offset)
+    mm2s0 = MEM_MM2S_GROUP * 16
+    shim_sink = loop(SHIM, 0, 0, 0, 15, 15, bd_encode(SHIM, base_address=host + 0x4000, length=256))
+    mem_sink = loop(MEM, 0, 0, 0, 15, 15, bd_encode(MEM, base_address=0x10000, local_tile=1, length=256))
+    core_sink = loop(CORE, 0, 0, 0, 15, 15, bd_encode(CORE, base_address=0x2000, length=256))
     seeds = {
-        "shim-bd-mm2s": bd(SHIM, 0, 0, bd_words(addr_low=host, length=64)) + push(SHIM, 0, 1, 0) + run(),
-        "shim-bd-s2mm": bd(SHIM, 0, 1, bd_words(addr_low=host + 256, length=64)) + push(SHIM, 0, 0, 1) + run(),
-        "shim-bd-outside-host": bd(SHIM, 0, 2, bd_words(addr_low=host + 0x100000, length=64)) + push(SHIM, 1, 1, 2) + run(),
-        "mem-bd-block-a": bd(MEM, 0, 0, bd_words(length=32, mem_tile=True)) + push(MEM, 0, 1, 0) + run(),
-        "mem-bd-block-b": bd(MEM, 1, 3, bd_words(length=32, mem_tile=True)) + push(MEM, 6, 1, 3) + run(),
-        "mem-bd-4d": bd(MEM, 0, 5, bd_words(length=64, dims=(4 << 20, 2 << 20 | 3, 2 << 20 | 7), mem_tile=True))
-        + push(MEM, 0, 0, 5) + run(),
-        "core-bd": bd(CORE, 0, 0, bd_words(length=16)) + push(CORE, 0, 1, 0) + run(),
-        "core-bd-chain": bd(CORE, 0, 0, bd_words(length=8, next_bd=1)) + bd(CORE, 0, 1, bd_words(addr_low=64, length=8))
-        + push(CORE, 0, 0, 0) + run(),
-        "core-bd-iterations": bd(CORE, 0, 2, bd_words(length=8, iter_wrap=3)) + push(CORE, 0, 1, 2, repeat=3) + run(),
-        "bd-locks": rec(3, CORE, 0, 1) + bd(CORE, 0, 0, bd_words(length=8, lock=ACQ_EN | (0x7F << 24) | 1 << 8 | 0))
+        "shim-bd-mm2s": shim_sink + bd(SHIM, 0, 0, bd_encode(SHIM, base_address=host, length=64))
+        + push(SHIM, 0, 1, 0) + run(),
+        "shim-bd-s2mm": shim_sink + bd(SHIM, 0, 1, bd_encode(SHIM, base_address=host + 256, length=64))
+        + push(SHIM, 0, 1, 1) + run(),
+        "shim-bd-outside-host": loop(SHIM, 1, 1, 0, 14, 14, bd_encode(SHIM, base_address=host + 0x4000, length=64))
+        + bd(SHIM, 0, 2, bd_encode(SHIM, base_address=host + 0x100000, length=64)) + push(SHIM, 1, 1, 2) + run(),
+        "shim-bd-below-offset": shim_sink + bd(SHIM, 0, 3, bd_encode(SHIM, base_address=0x1000, length=8))
+        + push(SHIM, 0, 1, 3) + run(),
+        "shim-bd-dims-iter": shim_sink + bd(SHIM, 0, 4, bd_encode(SHIM, base_address=host, length=32, d0_wrap=4,
+                                                                 d1_step=8, iter_wrap=1, iter_step=64))
+        + push(SHIM, 0, 1, 4, repeat=1) + run(),
+        "mem-bd-block-a": mem_sink + bd(MEM, 0, mm2s0, bd_encode(MEM, base_address=0, local_tile=1, length=32))
+        + push(MEM, 0, 1, 0) + run(),
+        "mem-bd-block-b": loop(MEM, 5, 4, 1, 0, 0, bd_encode(MEM, base_address=0x20000, local_tile=1, length=64))
+        + bd(MEM, 1, mm2s0 + 3, bd_encode(MEM, base_address=0x100, local_tile=1, length=32)) + push(MEM, 5, 1, 3) + run(),
+        "mem-bd-s2mm": route(MEM, 2, 1) + bd(MEM, 0, 2 * 16 + 1, bd_encode(MEM, base_address=0x400, local_tile=1, length=16))
+        + push(MEM, 2, 0, 1) + bd(MEM, 0, (MEM_MM2S_GROUP + 1) * 16, bd_encode(MEM, local_tile=1, length=16))
+        + push(MEM, 1, 1, 0) + run(),
+        "mem-bd-4d": mem_sink + bd(MEM, 0, mm2s0 + 5, bd_encode(MEM, local_tile=1, length=64, d0_wrap=4, d1_wrap=2,
+                                                               d1_step=4, d2_wrap=2, d2_step=8, d3_step=16,
+                                                               iter_wrap=1, iter_step=64))
+        + push(MEM, 0, 1, 5, repeat=1) + run(),
+        "mem-bd-neighbour": mem_sink + bd(MEM, 0, mm2s0, bd_encode(MEM, base_address=0x10, length=8))
+        + push(MEM, 0, 1, 0) + run(),
+        "mem-bd-locks": mem_sink + rec(3, MEM, 1, 1)
+        + bd(MEM, 0, mm2s0 + 2, bd_encode(MEM, local_tile=1, length=8, acq_enable=1, acq_id=MEM_LOCK0 + 1, acq_value=-1,
+                                          rel_id=MEM_LOCK0 + 2, rel_value=1))
+        + push(MEM, 0, 1, 2) + run(),
+        "mem-bd-lock-outside": mem_sink + bd(MEM, 0, mm2s0, bd_encode(MEM, local_tile=1, length=8, acq_enable=1,
+                                                                     acq_id=3, acq_value=1))
+        + push(MEM, 0, 1, 0) + run(),
+        "mem-bd-chain": mem_sink + bd(MEM, 0, mm2s0, bd_encode(MEM, local_tile=1, length=8, use_next=1, next_bd=1))
+        + bd(MEM, 0, mm2s0 + 1, bd_encode(MEM, base_address=64, local_tile=1, length=8)) + push(MEM, 0, 1, 0) + run(),
+        "core-bd": core_sink + bd(CORE, 0, 0, bd_encode(CORE, length=16)) + push(CORE, 0, 1, 0) + run(),
+        "core-bd-chain": core_sink + bd(CORE, 0, 0, bd_encode(CORE, length=8, use_next=1, next_bd=1))
+        + bd(CORE, 0, 1, bd_encode(CORE, base_address=64, length=8)) + push(CORE, 0, 1, 0) + run(),
+        "core-bd-iterations": core_sink + bd(CORE, 0, 2, bd_encode(CORE, length=8, iter_wrap=3, iter_step=8))
+        + push(CORE, 0, 1, 2, repeat=3) + run(),
+        "core-bd-dims": core_sink + bd(CORE, 0, 3, bd_encode(CORE, length=32, d0_wrap=4, d1_wrap=4, d1_step=8,
+                                                             d2_step=2))
+        + push(CORE, 0, 1, 3) + run(),
+        "bd-locks": core_sink + rec(3, CORE, 0, 1)
+        + bd(CORE, 0, 0, bd_encode(CORE, length=8, acq_enable=1, acq_id=0, acq_value=-1, rel_id=1, rel_value=1))
         + push(CORE, 0, 1, 0) + run(),
-        "bd-invalid": rec(0, CORE, 0 << 4 | 7, 0) + push(CORE, 0, 1, 0) + run(),
-        "bd-out-of-range": push(CORE, 0, 1, 200) + run(),
-        "queue-overflow": b"".join(push(CORE, 0, 1, 0) for _ in range(6)) + run(),
-        "channel-reset": bd(CORE, 0, 0, bd_words(length=4096)) + push(CORE, 0, 1, 0) + rec(12, 0, 0, 100)
-        + rec(2, CORE, 1, 2) + run(),
+        "bd-lock-wait": core_sink + bd(CORE, 0, 0, bd_encode(CORE, length=8, acq_enable=1, acq_id=4, acq_value=1))
+        + push(CORE, 0, 1, 0) + rec(12, 0, 0, 500) + rec(3, CORE, 4, 1) + run(),
+        "bd-refused-field": bd(CORE, 0, 7, bd_encode(CORE, length=8, unknown=1)) + push(CORE, 0, 1, 7)
+        + bd(SHIM, 0, 5, bd_encode(SHIM, base_address=host, length=8, unknown=1)) + push(SHIM, 0, 1, 5)
+        + bd(MEM, 0, mm2s0 + 6, bd_encode(MEM, local_tile=1, length=8, unknown=1)) + push(MEM, 0, 1, 6) + run(),
+        "bd-out-of-range": push(CORE, 0, 1, 40) + push(MEM, 0, 1, 20) + push(SHIM, 0, 1, 17) + run(),
+        "queue-unknown-bits": rec(1, CORE, 1, TOKEN | 1 << 26) + run(),
+        "queue-overflow": core_sink + bd(CORE, 0, 0, bd_encode(CORE, length=8))
+        + b"".join(push(CORE, 0, 1, 0) for _ in range(6)) + run(),
+        "channel-reset": core_sink + bd(CORE, 0, 0, bd_encode(CORE, length=4096)) + push(CORE, 0, 1, 0)
+        + rec(12, 0, 0, 100) + rec(2, CORE, 1, 2) + run(),
         "locks": rec(3, CORE, 3, 5) + rec(4, CORE, 0x100 | 3, 0x7F) + rec(4, CORE, 3, 1) + rec(3, MEM, 40, 63)
         + rec(4, MEM, 40, 1) + rec(4, SHIM, 0x100 | 2, 1),
-        "stream-route": rec(5, CORE, 0, 0x80000000 | 1) + rec(6, CORE, 1, 0x80000000)
-        + bd(CORE, 0, 0, bd_words(length=16)) + bd(CORE, 0, 1, bd_words(addr_low=1024, length=16))
-        + push(CORE, 0, 1, 0) + push(CORE, 0, 0, 1) + run(),
+        "stream-shim-to-mem": rec(5, SHIM, SHIM_NORTH0, SS_ENABLE | 0) + rec(6, SHIM, 0, SS_ENABLE)
+        + rec(5, MEM, 0, SS_ENABLE | MEM_SOUTH0) + rec(6, MEM, MEM_SOUTH0, SS_ENABLE)
+        + bd(SHIM, 0, 0, bd_encode(SHIM, base_address=host, length=16)) + push(SHIM, 0, 1, 0)
+        + bd(MEM, 0, 0, bd_encode(MEM, local_tile=1, length=16)) + push(MEM, 0, 0, 0) + run(),
+        "stream-unrouted": bd(CORE, 0, 0, bd_encode(CORE, length=16)) + push(CORE, 0, 1, 0) + run(),
         "stream-packet-mode": rec(5, CORE, 2, 0xC0000000) + run(),
         "core-start": rec(9, CORE, 0, 0x12345678) + rec(7, CORE, 3, 1) + run(),
         "core-reset": rec(7, CORE, 3, 1) + rec(7, CORE, 3, 2) + run(),
         "data-memory": rec(8, CORE, 10, 0xAABBCCDD) + rec(8, MEM, 10, 0x11223344) + rec(11, CORE, 10 << 2, 0),
         "status-reads": rec(11, SHIM, 1, 1) + rec(11, MEM, 3, 1) + rec(11, CORE, 0, 1),
-        "raw-register": rec(10, CORE, 0xA300, 0x1) + rec(10, SHIM, 0x1234, 0xF0000000),
-        "wait-tcts": bd(SHIM, 0, 0, bd_words(addr_low=host, length=16)) + push(SHIM, 0, 1, 0)
+        "raw-register": rec(10, CORE, 0xA300, 0x1) + rec(10, SHIM, 0x1234, 0xF0000000) + rec(10, CORE, 0xAC00, 0x5),
+        "wait-tcts": shim_sink + bd(SHIM, 0, 0, bd_encode(SHIM, base_address=host, length=16)) + push(SHIM, 0, 1, 0)
         + rec(14, SHIM, 1, 1) + rec(15, SHIM, 1, 1000),
         "run-for": rec(12, 0, 0, 5000),
     }

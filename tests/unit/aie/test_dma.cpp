@@ -1,6 +1,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "hw/aie/array.hpp"
@@ -362,4 +363,27 @@ TEST_CASE("a column reset with bursts, lock waits and kernels in flight drops th
     REQUIRE(f.array.wait_tcts({1, kCore, Direction::s2mm, 0}, 1, 10000));
     REQUIRE(f.array.read_tile_memory(1, kCore, 0x1000, dst.data(), 1024));
     CHECK(dst == src);
+}
+
+TEST_CASE("a column reset zeroes every byte written since the last one, however it was written")
+{
+    // A reset zeroes only the range written since the previous one (not the whole 3 MB of a
+    // memory tile); writes through each path must therefore be remembered.
+    Fixture f;
+    const uint32_t ones = 0xFFFFFFFFu;
+    REQUIRE(f.array.write_tile_memory(1, kMem, 0x10, &ones, 4));
+    REQUIRE(f.array.write_tile_memory(1, kMem, 0x2F'FFF0, &ones, 4));   // near the top
+    REQUIRE(f.array.write_tile_memory(1, kCore, 0x100, &ones, 4));
+    f.array.reset_columns(1, 1);
+    for (auto [row, off] : {std::pair{kMem, 0x10u}, std::pair{kMem, 0x2F'FFF0u}, std::pair{kCore, 0x100u}}) {
+        uint32_t v = 1;
+        REQUIRE(f.array.read_tile_memory(1, row, off, &v, 4));
+        CHECK(v == 0);
+    }
+    // A second round after the reset: the range was forgotten and is recorded anew.
+    REQUIRE(f.array.write_tile_memory(1, kMem, 0x40, &ones, 4));
+    f.array.reset_columns(1, 1);
+    uint32_t v = 1;
+    REQUIRE(f.array.read_tile_memory(1, kMem, 0x40, &v, 4));
+    CHECK(v == 0);
 }
