@@ -272,7 +272,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         acceptor.close(ec);
         accept_pending = false;
         if (sock)
-            teardown("server stopped");
+            teardown("server stopped", false);
         // Only the file bound here: the path may now be another emulator's socket.
         socket_dir::remove_if_ours(path, bound_file);
         bound_file = {};
@@ -358,7 +358,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         auto self = shared_from_this();
         asio::post(io, [self, g = gen] {
             if (g == self->gen && self->sock)
-                self->teardown("dropped");
+                self->teardown("dropped", true);
         });
     }
 
@@ -368,9 +368,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         close_fd(intx_fd);
     }
 
-    void teardown(std::string_view why) {
+    // A lost client (it closed the socket, was dropped, or the host disconnected it) also resets
+    // the function, as the host's vfio-pci resets a device when its last user closes it: the
+    // VM's contexts and queues must not outlive the VM. Not when the server itself stops (the
+    // emulator is going away or the VF is being disabled).
+    void teardown(std::string_view why, bool reset_function) {
         if (!sock)
             return;
+        const bool had_user = negotiated;
         boost::system::error_code ec;
         sock->close(ec);
         sock.reset();
@@ -392,6 +397,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl>, pcie::DmaSpace, pcie::
         st.connected = false;
         ++st.disconnects;
         vlog(name(), "client disconnected ({}); {} DMA windows unmapped", why, windows);
+        if (reset_function && had_user) {
+            ++st.client_loss_resets;
+            vlog(name(), "function reset: its client went away");
+            fn.reset();
+        }
         accept_next();
     }
 
@@ -1369,7 +1379,7 @@ void Server::disconnect_client() {
     if (impl_->dispatch_depth > 0)
         impl_->drop_client("disconnected by the host");
     else
-        impl_->teardown("disconnected by the host");
+        impl_->teardown("disconnected by the host", true);
 }
 
 void Server::set_message_dma_timeout(std::chrono::milliseconds timeout) { impl_->message_dma_timeout = timeout; }
