@@ -9,14 +9,38 @@
 using namespace certtest;
 using namespace aie4emu;
 
+namespace {
+
+// The firmware with CERT as its command processor, bound to the fake device, two VFs enabled:
+// the start of every test here.
+struct TwoVfFirmware {
+    Services dev;
+    fw::cert::Cert* cert_ptr = nullptr;
+    fw::Firmware firmware;
+    TwoVfFirmware() : firmware(fw::FirmwareConfig{}, make_cert(cert_ptr))
+    {
+        firmware.bind(dev);
+        REQUIRE(firmware.set_vf_count(2) == 0);
+    }
+    fw::cert::Cert& cert() { return *cert_ptr; }
+
+private:
+    static std::unique_ptr<fw::cert::Cert> make_cert(fw::cert::Cert*& out)
+    {
+        auto owned = std::make_unique<fw::cert::Cert>(fw::cert::CertConfig{});
+        out = owned.get();
+        return owned;
+    }
+};
+
+} // namespace
+
 TEST_CASE("cert: as the Firmware's command processor, a VF context runs the copy workload", "[cert]")
 {
-    Services dev;
-    auto owned = std::make_unique<fw::cert::Cert>(fw::cert::CertConfig{});
-    fw::cert::Cert& cert = *owned;
-    fw::Firmware firmware(fw::FirmwareConfig{}, std::move(owned));
-    firmware.bind(dev);
-    REQUIRE(firmware.set_vf_count(2) == 0);
+    TwoVfFirmware rig;
+    Services& dev = rig.dev;
+    fw::cert::Cert& cert = rig.cert();
+    fw::Firmware& firmware = rig.firmware;
     fw::VfResources* vf = firmware.vf(1);   // function 2
     REQUIRE(vf != nullptr);
     uint32_t next_partition = 1;
@@ -164,12 +188,10 @@ TEST_CASE("cert: FLR of a VF mid-command aborts only that VF's commands; another
     // VF 1's GEMM alone: its normal cycle count.
     sim::Cycle alone = 0;
     {
-        Services dev;
-        auto owned = std::make_unique<fw::cert::Cert>(fw::cert::CertConfig{});
-        fw::cert::Cert& cert = *owned;
-        fw::Firmware firmware(fw::FirmwareConfig{}, std::move(owned));
-        firmware.bind(dev);
-        REQUIRE(firmware.set_vf_count(2) == 0);
+        TwoVfFirmware rig;
+        Services& dev = rig.dev;
+        fw::cert::Cert& cert = rig.cert();
+        fw::Firmware& firmware = rig.firmware;
         VfJob b = open_vf_context(firmware, dev, 1);
         submit_gemm(firmware, dev, b, 0);
         dev.drain();
@@ -178,12 +200,10 @@ TEST_CASE("cert: FLR of a VF mid-command aborts only that VF's commands; another
     }
     REQUIRE(alone > fw::cert::CertConfig{}.slice_cycles);   // else nothing is mid-command
 
-    Services dev;
-    auto owned = std::make_unique<fw::cert::Cert>(fw::cert::CertConfig{});
-    fw::cert::Cert& cert = *owned;
-    fw::Firmware firmware(fw::FirmwareConfig{}, std::move(owned));
-    firmware.bind(dev);
-    REQUIRE(firmware.set_vf_count(2) == 0);
+    TwoVfFirmware rig;
+    Services& dev = rig.dev;
+    fw::cert::Cert& cert = rig.cert();
+    fw::Firmware& firmware = rig.firmware;
     VfJob a = open_vf_context(firmware, dev, 0);
     VfJob b = open_vf_context(firmware, dev, 1);
     submit_gemm(firmware, dev, a, 0);
