@@ -72,6 +72,7 @@ json::object server_stats(const vfio_user::Server& server) {
                         {"messages", s.messages},
                         {"errors", s.errors},
                         {"protocol_disconnects", s.protocol_disconnects},
+                        {"client_loss_resets", s.client_loss_resets},
                         {"dma_windows", s.dma_windows},
                         {"dma_faults", s.dma_faults},
                         {"irqs_fired", s.irqs_fired},
@@ -271,7 +272,8 @@ private:
         control_.add_command("faults", "the faults still armed", [this](const json::object&) {
             return faults::list(fault_targets_);
         });
-        control_.add_command("commands", "[last=N]: the last N commands CERT ran (state, cycles, error) and per-context totals",
+        control_.add_command("commands", "[last=N]: the last N commands CERT ran (state, cycles, error), per-context totals of the live "
+                             "contexts and per-function totals since start",
                              [this](const json::object& req) { return commands(req); });
         control_.add_command("shutdown", "stop the emulator (sockets removed)", [this](const json::object&) {
             asio::post(io_, [this] {
@@ -341,7 +343,16 @@ private:
                                                {"commands", c.commands},
                                                {"completed", c.completed},
                                                {"errors", c.errors}});
-        return json::object{{"commands", std::move(records)}, {"contexts", std::move(contexts)}};
+        json::object functions;
+        for (const auto& [fn, t] : cert_.function_totals())
+            functions[function_name(fn)] = json::object{{"commands", t.commands},
+                                                        {"completed", t.completed},
+                                                        {"errors", t.errors},
+                                                        {"aborted", t.aborted},
+                                                        {"cycles", t.cycles}};
+        return json::object{{"commands", std::move(records)},
+                            {"contexts", std::move(contexts)},
+                            {"functions", std::move(functions)}};
     }
 
     json::object stats() {

@@ -49,13 +49,26 @@ struct Server::Impl final : Transport::Events, ReplySink, ClientChannel {
 
     void on_message(Message& m) override { dispatcher.dispatch(m); }
 
+    // A lost client (it closed the socket, was dropped, or the host disconnected it) also
+    // resets the function, as the host's vfio-pci resets a device when its last user closes
+    // it: the VM's contexts and queues must not outlive the VM. Not when the server itself
+    // stops (the emulator is going away or the VF is being disabled).
     void on_disconnected(std::string_view why) override {
+        const bool had_user = dispatcher.negotiated();
         fn.attach(nullptr, nullptr);
         const size_t windows = dma.end_session();
         irqs.end_session();
         dispatcher.begin_session();
         vlog(name, "client disconnected ({}); {} DMA windows unmapped", why, windows);
+        if (had_user && !stopping) {
+            ++client_loss_resets;
+            vlog(name, "function reset: its client went away");
+            fn.reset();
+        }
     }
+
+    bool stopping = false;            // Server::stop: a disconnect then resets nothing
+    uint64_t client_loss_resets = 0;
 
     // ---- ReplySink, ClientChannel: both through the transport ------------------
     bool send(std::vector<uint8_t> bytes, const std::vector<int>& fds) override {
@@ -77,10 +90,19 @@ struct Server::Impl final : Transport::Events, ReplySink, ClientChannel {
 Server::Server(boost::asio::io_context& io, std::string socket_path, pcie::Function& function)
     : impl_(std::make_unique<Impl>(io, std::move(socket_path), function)) {}
 
-Server::~Server() { impl_->transport->stop(); }
+Server::~Server() {
+    impl_->stopping = true;
+    impl_->transport->stop();
+}
 
-void Server::start() { impl_->transport->start(); }
-void Server::stop() { impl_->transport->stop(); }
+void Server::start() {
+    impl_->stopping = false;
+    impl_->transport->start();
+}
+void Server::stop() {
+    impl_->stopping = true;
+    impl_->transport->stop();
+}
 void Server::serve(stream::socket connected) { impl_->transport->serve(std::move(connected)); }
 
 void Server::disconnect_client() {
@@ -104,6 +126,7 @@ ServerStats Server::stats() const {
     s.messages = impl_->dispatcher.messages();
     s.errors = impl_->dispatcher.errors() + t.framing_errors;
     s.protocol_disconnects = t.protocol_disconnects;
+    s.client_loss_resets = impl_->client_loss_resets;
     s.dma_faults = impl_->dma.faults();
     s.irqs_fired = impl_->irqs.fired();
     s.irqs_dropped = impl_->irqs.dropped();

@@ -69,6 +69,7 @@ struct ServerStats {
     uint64_t messages = 0;      // requests handled (good or bad)
     uint64_t errors = 0;        // requests answered with (or logged as) an error
     uint64_t protocol_disconnects = 0; // clients dropped for unrecoverable input
+    uint64_t client_loss_resets = 0;   // function resets because a client went away
     uint64_t dma_faults = 0;    // DmaSpace accesses refused
     uint64_t irqs_fired = 0;    // eventfd writes
     uint64_t irqs_dropped = 0;  // msix_fire with no eventfd set

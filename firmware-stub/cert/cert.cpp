@@ -645,25 +645,31 @@ void Cert::retire(Queue& q, CommandRecord rec, uint32_t state, uint64_t completi
 void Cert::record(Queue& q, CommandRecord rec)
 {
     ContextStats& s = q.stats;
+    FunctionTotals& t = totals_[q.fn];
     s.consumer = q.consumer.value_or(0);
     ++s.commands;
+    ++t.commands;
     counters_.add("cert.commands");
     switch (rec.state & umq::kStateMask) {
     case umq::kStateCompleted:
         ++s.completed;
+        ++t.completed;
         counters_.add("cert.completed");
         break;
     case umq::kStateAbort:
         ++s.aborted;
+        ++t.aborted;
         counters_.add("cert.aborted");
         break;
     default:
         ++s.errors;
+        ++t.errors;
         counters_.add("cert.errors");
         break;
     }
     s.last_cycles = rec.cycles();
     s.total_cycles += rec.cycles();
+    t.cycles += rec.cycles();
     counters_.add("cert.cycles", rec.cycles());
     if (rec.error.empty())
         AIE4_LOG(cert, q.name, rec.end_cycle, "context {} seq {}: {} in {} cycles ({} ops, {} pages)", q.id, rec.seq,

@@ -116,6 +116,17 @@ struct ContextStats {
     std::string failure;
 };
 
+// Packets of one function since the emulator started: unlike ContextStats these outlive the
+// function's contexts (destroyed, or dropped by a reset), so a host can account for a VM's work
+// after the VM has gone.
+struct FunctionTotals {
+    uint64_t commands = 0;         // packets retired, any state
+    uint64_t completed = 0;        // state COMPLETED
+    uint64_t errors = 0;           // ERROR states
+    uint64_t aborted = 0;          // ABORT states
+    sim::Cycle cycles = 0;         // sum of CommandRecord::cycles()
+};
+
 class Cert final : public CommandProcessor {
 public:
     explicit Cert(CertConfig config = {});
@@ -133,6 +144,8 @@ public:
     // Live contexts CERT has seen a doorbell from.
     [[nodiscard]] std::optional<ContextStats> context_stats(npu3::FunctionIndex fn, uint32_t context_id) const;
     [[nodiscard]] std::vector<ContextStats> all_context_stats() const;
+    // Per function index (0 = PF, k+1 = VFk), only functions that retired a packet.
+    [[nodiscard]] const std::map<npu3::FunctionIndex, FunctionTotals>& function_totals() const { return totals_; }
     // The last history_size packets of every context (destroyed ones included), oldest first.
     [[nodiscard]] const std::deque<CommandRecord>& history() const { return history_; }
     // cert.doorbells, cert.commands, cert.completed, cert.errors, cert.aborted, cert.cycles,
@@ -175,6 +188,7 @@ private:
     std::map<uint16_t, uint64_t> column_owner_;   // first column -> serial of the last queue that ran there
     std::map<npu3::FunctionIndex, std::unique_ptr<FunctionMemory>> host_;
     std::deque<CommandRecord> history_;
+    std::map<npu3::FunctionIndex, FunctionTotals> totals_;
     sim::Counters counters_;
     std::function<void(const CommandRecord&)> observer_;
 };

@@ -42,7 +42,7 @@ BUILD_ASAN = Path(os.environ.get("AIE4_BUILD_ASAN", ROOT / "build-asan"))
 FUZZ_INPUTS = 300            # pseudo-random inputs per fuzz smoke run (fixed seed 1)
 FUZZ_CI_SECONDS = 30         # CI: each libFuzzer target's run on its corpus after its smoke run
 DEFAULT_TIMEOUT = 300        # seconds per guest boot
-HOST_TEST_TIMEOUT = 1800     # seconds per host test (each drives several guests)
+HOST_TEST_TIMEOUT = 1800     # seconds per host test (each drives several guests) unless its header's timeout=
 TAIL_LINES = 40              # console lines in a failure message
 KEEP_RESULT_RUNS = 10        # default result folders kept under build/results/
 
@@ -154,7 +154,7 @@ def discover_project() -> list[Test]:
         if p.name == "lib.sh":
             continue
         t = Test(name=p.stem, kind="host", path=p, groups={"host"})
-        parse_header(p, t, {"group"}, traces=False)
+        parse_header(p, t, {"group", "timeout"}, traces=False)
         tests.append(t)
     check_unique(tests)
     return tests
@@ -438,7 +438,7 @@ class Runner:
 
     def run_host(self, t: Test, out: Path) -> Result:
         env = dict(os.environ, AIE4EMU_BUILD=str(BUILD), AIE4_HOST_TEST_OUT=str(out))
-        rc = self.spawn(["bash", str(t.path)], out / "test.log", env=env, timeout=HOST_TEST_TIMEOUT)
+        rc = self.spawn(["bash", str(t.path)], out / "test.log", env=env, timeout=t.timeout or HOST_TEST_TIMEOUT)
         if rc == 0:
             return Result(t, passed=1, summary="passed")
         msg = f"{t.path.name} exited with status {rc}" + (" (timed out)" if rc == 124 else "")

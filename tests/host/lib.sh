@@ -9,7 +9,8 @@ results=${AIE4_HOST_TEST_OUT:-$build/host-tests}
 mkdir -p "$results"
 host_socks=()
 
-# start_emu NAME VFS: out=$results/NAME, sock=<a new temporary dir>, emu=<pid>; the emulator is
+# start_emu NAME VFS [AIE4EMU_OPTION...]: out=$results/NAME, sock=<a new temporary dir>,
+# emu=<pid>; further words go to aie4emu as they are (e.g. --total-vfs 7); the emulator is
 # stopped and its socket dirs removed on exit. The socket dir is unique per call, so two runs of
 # the same test at once never meet on one emulator.
 start_emu() {
@@ -17,7 +18,7 @@ start_emu() {
     rm -rf "$out"; mkdir -p "$out"
     sock=$(mktemp -d "${TMPDIR:-/tmp}/aie4-host.XXXXXX")
     host_socks+=("$sock")
-    "$build/emu/aie4emu" --socket-dir "$sock" --vfs "$2" >"$out/ready" 2>"$out/aie4emu.log" &
+    "$build/emu/aie4emu" --socket-dir "$sock" --vfs "$2" "${@:3}" >"$out/ready" 2>"$out/aie4emu.log" &
     emu=$!
     trap 'kill -TERM $emu 2>/dev/null || true; wait $emu 2>/dev/null || true; rm -rf "${host_socks[@]}"' EXIT
     aie4_wait_emu_ready "$out/ready" "$emu" && return 0

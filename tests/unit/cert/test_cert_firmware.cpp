@@ -112,6 +112,14 @@ TEST_CASE("cert: as the Firmware's command processor, a VF context runs the copy
     });
     CHECK(gone.status == fw::msg::Status::success);
     CHECK_FALSE(cert.context_stats(2, created.value));
+    // The function's totals outlive the context: the one command, completed, with its cycles.
+    REQUIRE(cert.function_totals().count(2) == 1);
+    const fw::cert::FunctionTotals totals = cert.function_totals().at(2);
+    CHECK(totals.commands == 1);
+    CHECK(totals.completed == 1);
+    CHECK(totals.errors + totals.aborted == 0);
+    CHECK(totals.cycles > 0);
+    CHECK(cert.function_totals().count(1) == 0);
     REQUIRE(dev.arr.read_tile_memory(3, 1, 0, &word, 4));
     CHECK(word == 0);
 }

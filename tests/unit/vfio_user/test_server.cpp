@@ -605,6 +605,33 @@ TEST_CASE("a client may disconnect and another connect; state of the old one is 
     CHECK(f.fn.dma_ != nullptr);
 }
 
+TEST_CASE("a client that goes away resets its function; a stopping server does not", "[vfio_user]") {
+    Fixture f;
+    {
+        Client c(f.io, f.server.socket_path());
+        c.handshake();
+        CHECK(f.fn.resets == 0);
+    }
+    for (int i = 0; i < 200 && f.server.stats().connected; ++i)
+        pump(f.io);
+    REQUIRE_FALSE(f.server.stats().connected);
+    CHECK(f.fn.resets == 1);
+    CHECK(f.server.stats().client_loss_resets == 1);
+
+    // Disconnected by the host: the same.
+    Client c2(f.io, f.server.socket_path());
+    c2.handshake();
+    f.server.disconnect_client();
+    CHECK(f.fn.resets == 2);
+
+    // The server stopping (emulator exit, VF disabled) leaves the function alone.
+    Client c3(f.io, f.server.socket_path());
+    c3.handshake();
+    f.server.stop();
+    CHECK(f.fn.resets == 2);
+    CHECK(f.server.stats().client_loss_resets == 2);
+}
+
 TEST_CASE("a second concurrent client waits until the first leaves", "[vfio_user]") {
     Fixture f;
     auto first = std::make_unique<Client>(f.io, f.server.socket_path());
