@@ -26,8 +26,12 @@ void LockUnit::release(Tile& t, unsigned id, int32_t v)
     Lock& l = t.locks[id];
     int32_t nv = l.value + v;
     if (nv < 0 || nv > kLockMax) {
-        ctx_.errors.report(ErrorKind::lock_overflow, t.col, t.row, Direction::s2mm, 0,
-                           fmt::format("lock {} value {} + {} outside 0..{}", id, l.value, v, kLockMax));
+        if (l.overflowed)
+            ctx_.counters.add("lock_overflow_repeats");
+        else
+            ctx_.errors.report(ErrorKind::lock_overflow, t.col, t.row, Direction::s2mm, 0,
+                               fmt::format("lock {} value {} + {} outside 0..{}", id, l.value, v, kLockMax));
+        l.overflowed = true;
         nv = std::clamp(nv, 0, kLockMax);
     }
     l.value = nv;
@@ -37,6 +41,7 @@ void LockUnit::release(Tile& t, unsigned id, int32_t v)
 void LockUnit::set(Tile& t, unsigned id, int32_t v)
 {
     t.locks[id].value = std::clamp(v, 0, kLockMax);
+    t.locks[id].overflowed = false;
     wake(t, id);
 }
 

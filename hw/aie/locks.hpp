@@ -26,6 +26,11 @@ struct LockWaiter {
 struct Lock {
     int32_t value = 0;
     std::vector<LockWaiter> waiters;
+    // Sticky, like the overflow event of a real lock: set by the first release that leaves the
+    // range and reported then; later ones are only counted ("lock_overflow_repeats"), so a BD
+    // chained to itself that overflows on every pass reports once, not once per pass. Cleared
+    // when software writes the lock's value or the tile is reset.
+    bool overflowed = false;
 };
 
 class LockUnit {
@@ -34,9 +39,10 @@ public:
 
     // AIE-ML semantics (register_map.hpp): v < 0 acquire_ge(-v) and add v; v >= 0 acquire_equal(v).
     bool try_acquire(Tile& t, unsigned id, int32_t v);
-    // Adds v; a result outside 0..kLockMax is clamped and reported (ErrorKind::lock_overflow).
+    // Adds v; a result outside 0..kLockMax is clamped and reported (ErrorKind::lock_overflow)
+    // unless the lock's overflow is already reported (Lock::overflowed).
     void release(Tile& t, unsigned id, int32_t v);
-    // A lock-value register write: the value clamped to 0..kLockMax.
+    // A lock-value register write: the value clamped to 0..kLockMax; clears Lock::overflowed.
     void set(Tile& t, unsigned id, int32_t v);
     // A lock-request read: performs the acquire or release; 1 on success, 0 otherwise (a
     // release that would leave the range does nothing).
