@@ -13,7 +13,9 @@
 #      sh, then prints "AIE4-RESULT rc=<exit status>"
 #      with aie4.shell=1 (or no script): an interactive shell on the console
 #   6. writes the kernel log (dmesg) to the second serial port, when there is one (./aie4 boot
-#      connects it to a file: the saved results' dmesg.txt), so it stays out of the console
+#      connects it to a file: the saved results' dmesg.txt), so it stays out of the console;
+#      with aie4.stdio=DEV on the command line the kernel log goes there live instead (the
+#      kernel console is ttyS1) and the init talks on DEV
 #   7. powers the guest off (QEMU runs with -no-reboot, so it exits)
 # With ./aie4 boot --driver the initramfs carries /aie4-driver/{amdxdna.ko,options}: that module
 # replaces the packaged amdxdna before anything runs (install_driver), with its options in
@@ -30,12 +32,21 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 root_dev=
 shell_mode=
+stdio=
 for arg in $(cat /proc/cmdline); do
     case $arg in
         aie4.root=*) root_dev=${arg#aie4.root=} ;;
         aie4.shell=1) shell_mode=1 ;;
+        aie4.stdio=*) stdio=${arg#aie4.stdio=} ;;
     esac
 done
+# ./aie4 boot with a script puts the kernel's console (and so /dev/console) on the second serial
+# port, the live kernel log, and names the port the init and the script talk on.
+if [ -n "$stdio" ] && [ -c "$stdio" ]; then
+    exec <"$stdio" >"$stdio" 2>&1
+else
+    stdio=
+fi
 
 # The module given with ./aie4 boot --driver takes the packaged amdxdna's file: same path, so
 # modules.dep and its binary index stay valid (no depmod, which takes minutes under TCG in the
@@ -134,8 +145,9 @@ else
     fi
 fi
 
-# Only a port with a UART behind it accepts the write; without one this fails at once.
-dmesg >/dev/ttyS1 2>/dev/null
+# Unless the kernel log already goes there live (aie4.stdio): only a port with a UART behind
+# it accepts the write; without one this fails at once.
+[ -n "$stdio" ] || dmesg >/dev/ttyS1 2>/dev/null
 echo "aie4-init: powering off (uptime $(uptime_s)s)"
 sync
 poweroff -f 2>/dev/null

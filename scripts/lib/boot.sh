@@ -99,6 +99,8 @@ powers off and exits with FILE's exit status.
   --rootfs KIND       initramfs (default: busybox, guest programs) or xrt (Debian trixie root
                       with XRT 2.25 and the guest programs, on a virtio disk)
   --timeout S         kill the guest after S seconds (default 600; exit 124)
+  --boot-timeout S    kill the guest when its init has not started (no AIE4-READY line)
+                      S seconds after QEMU started (exit 124; default: only --timeout)
   --log CATS          aie4emu log categories (mailbox,psp,smu,cert,dma,... or all)
   --emu-arg ARG       extra aie4emu option (repeatable), e.g. --emu-arg --trap-all
   --save DIR          after the guest stops, save aie4emu's per-function traces
@@ -136,7 +138,9 @@ powers off and exits with FILE's exit status.
   -- QEMU_ARGS        passed to QEMU as they are
 
 Exit status: the script's (0..255) with --script; 124 on timeout; 125 when the guest did not
-boot or the script did not finish (no result line); 2 for bad options.
+boot or the script did not finish (no result line); 2 for bad options. On 124 and 125 the
+last lines of the guest's kernel log follow the console (with --script the kernel log goes
+live to the second serial port, so it is there even when the guest hung before its init).
 The guest's kernel command line reserves 512 MiB at 1 GiB for amdxdna carveouts
 (memmap=512M$0x40000000); the guest's carveout hook gives each bound function its slice
 (240 MiB per VF, 16 MiB per PF; docs/xrt.md). Inside the guest: amdxdna is NOT loaded (modprobe amdxdna);
@@ -164,6 +168,26 @@ boot_run_script() {
         echo 'rc=$?; echo "aie4-run: exit status $rc"; exit $rc'
     } >"$s"
     echo "$s"
+}
+
+# --boot-timeout: stops QEMU (its pid file RUN/qemu.pid) when CONSOLE has no AIE4-READY line
+# SECONDS after the start, and leaves RUN/init-not-started for the caller.
+boot_watch_init() {
+    local run=$1 console=$2 seconds=$3 waited=0 pid
+    while [ "$waited" -lt "$seconds" ]; do
+        sleep 1; waited=$((waited + 1))
+        grep -q '^AIE4-READY' "$console" 2>/dev/null && return 0
+    done
+    : >"$run/init-not-started"
+    pid=$(cat "$run/qemu.pid" 2>/dev/null) && kill -TERM "$pid" 2>/dev/null
+    return 0
+}
+
+# The end of the guest's kernel log (the second serial port's file), after a hang or a crash.
+boot_kernel_log_tail() {
+    [ -s "$1" ] || return 0
+    echo "--- guest kernel log, last 25 lines ---" >&2
+    tail -n 25 "$1" | sed 's/\r$//' >&2
 }
 
 # --gdb: a free local port, the guest kernel's debug symbols and a gdb script in the run folder.
@@ -204,7 +228,7 @@ boot_gdb_watch() {
 }
 
 cmd_boot() {
-    local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 log= save= memory=2G shell= shared=
+    local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 boot_timeout= log= save= memory=2G shell= shared=
     local keep=${AIE4EMU_KEEP:-}
     [ "$keep" = 0 ] && keep=
     local emu_extra=() qemu_extra=() run_argv=() put=() driver= driver_args= fault_list= gdb=
@@ -217,6 +241,7 @@ cmd_boot() {
             --identity) identity=${2:?}; shift 2;;
             --rootfs) rootfs=${2:?}; shift 2;;
             --timeout) timeout=${2:?}; shift 2;;
+            --boot-timeout) boot_timeout=${2:?}; shift 2;;
             --log) log=${2:?}; shift 2;;
             --emu-arg) emu_extra+=("${2:?}"); shift 2;;
             --save) save=${2:?}; shift 2;;
@@ -242,6 +267,7 @@ cmd_boot() {
     [ -z "$script" ] || [ -r "$script" ] || { echo "aie4 boot: cannot read script '$script'" >&2; return 2; }
     [[ $rootfs =~ ^(initramfs|xrt)$ ]] || { echo "aie4 boot: --rootfs must be initramfs or xrt" >&2; return 2; }
     [[ $timeout =~ ^[0-9]+$ ]] || { echo "aie4 boot: --timeout must be seconds" >&2; return 2; }
+    [ -z "$boot_timeout" ] || [[ $boot_timeout =~ ^[1-9][0-9]*$ ]] || { echo "aie4 boot: --boot-timeout must be seconds (> 0)" >&2; return 2; }
     [ -z "$vfs" ] || [[ $vfs =~ ^[0-9]+$ ]] || { echo "aie4 boot: --vfs must be a number" >&2; return 2; }
     [ -z "$identity" ] || [[ $identity =~ ^(17f2|1b0b)$ ]] || { echo "aie4 boot: --identity must be 17f2 or 1b0b" >&2; return 2; }
     local fns=() fn need=0
@@ -311,8 +337,17 @@ cmd_boot() {
 
     # no_timer_check: under TCG on a loaded host the IO-APIC timer check can fail and panic the
     # guest at boot ("IO-APIC + timer doesn't work!"); the timer itself works.
-    local append="console=ttyS0 panic=-1 quiet no_timer_check memmap=512M\$0x40000000"
-    [ -n "$shell" ] && append="$append aie4.shell=1"
+    local append="panic=-1 no_timer_check memmap=512M\$0x40000000"
+    if [ -n "$shell" ]; then
+        # Interactive: the kernel's warnings on the terminal, the shell on the kernel console.
+        append="console=ttyS0 quiet $append aie4.shell=1"
+    else
+        # The kernel log, every level and from the first line (earlycon), goes live to the
+        # second serial port (a file: dmesg.txt), so a guest that hangs or panics, even before
+        # its init, leaves the log up to that point; the init and the script talk on ttyS0
+        # (aie4.stdio), which carries nothing of the kernel's.
+        append="earlycon=uart8250,io,0x2f8,115200 console=ttyS1,115200 ignore_loglevel $append aie4.stdio=/dev/ttyS0"
+    fi
     local initrd=$AIE4_IMAGE_DIR/initramfs.img
     if [ -n "$driver" ]; then
         # The kernel unpacks concatenated cpio archives in order: the overlay adds /aie4-driver.
@@ -336,15 +371,21 @@ cmd_boot() {
         qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
     fi
     qemu+=(-append "$append")
-    # The guest's second serial port (ttyS1): the guest init writes the kernel log there at the end.
+    # The guest's second serial port (ttyS1): the kernel log, live (above) or written by the
+    # guest init at the end (--shell).
     qemu+=(-serial "file:$run/dmesg.txt")
     [ -n "$script" ] && qemu+=(-fw_cfg "name=opt/aie4/script,file=$(readlink -f "$script")")
     for fn in "${fns[@]}"; do qemu+=(-device "aie4,fn=$fn,socket-dir=$sock"); done
     qemu+=("${qemu_extra[@]}")
 
-    local t0 rc
+    local t0 rc watcher=
     t0=$(aie4_now)
     aie4_step "guest: booting ($rootfs, $(aie4_accel), attached: $attach)"
+    if [ -n "$boot_timeout" ] && [ -z "$shell" ]; then
+        qemu+=(-pidfile "$run/qemu.pid")
+        boot_watch_init "$run" "$console" "$boot_timeout" &
+        watcher=$!
+    fi
     set +e
     if [ -n "$shell" ]; then
         "$AIE4_ROOT/emu/aie4-qemu" -serial mon:stdio "${qemu[@]}"
@@ -356,6 +397,7 @@ cmd_boot() {
         rc=${PIPESTATUS[0]}
     fi
     set -e
+    [ -z "$watcher" ] || { kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true; }
 
     # Traces and command records are read before the emulator stops.
     if [ -n "$save" ]; then
@@ -384,14 +426,21 @@ cmd_boot() {
         echo "aie4 boot: aie4emu died during the run; its log:" >&2
         tail -30 "$emu_log" >&2
     fi
+    if [ -e "$run/init-not-started" ]; then
+        boot_kernel_log_tail "$run/dmesg.txt"
+        echo "aie4 boot: the guest's init did not start within $boot_timeout s (--boot-timeout; kernel log above; emulator log kept in $emu_log)" >&2
+        return 124
+    fi
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-        echo "aie4 boot: timed out after $timeout s (console: last lines above; emulator log kept in $emu_log)" >&2
+        boot_kernel_log_tail "$run/dmesg.txt"
+        echo "aie4 boot: timed out after $timeout s (console and kernel log: last lines above; emulator log kept in $emu_log)" >&2
         return 124
     fi
     local result
     result=$(sed -n 's/^AIE4-RESULT rc=\([0-9]*\).*/\1/p' "$console" | tail -n1)
     if [ -z "$result" ]; then
         if [ -n "$script" ]; then
+            boot_kernel_log_tail "$run/dmesg.txt"
             echo "aie4 boot: the guest did not report a result (QEMU exit $rc); aie4emu log: $emu_log" >&2
             tail -20 "$emu_log" >&2
             return 125
