@@ -101,6 +101,8 @@ powers off and exits with FILE's exit status.
   --timeout S         kill the guest after S seconds (default 600; exit 124)
   --boot-timeout S    kill the guest when its init has not started (no AIE4-READY line)
                       S seconds after QEMU started (exit 124; default: only --timeout)
+  --kernel-args STR   words added to the end of the guest kernel's command line
+                      (e.g. "amdxdna.dyndbg=+p")
   --log CATS          aie4emu log categories (mailbox,psp,smu,cert,dma,... or all)
   --emu-arg ARG       extra aie4emu option (repeatable), e.g. --emu-arg --trap-all
   --save DIR          after the guest stops, save aie4emu's per-function traces
@@ -228,7 +230,7 @@ boot_gdb_watch() {
 }
 
 cmd_boot() {
-    local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 boot_timeout= log= save= memory=2G shell= shared=
+    local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 boot_timeout= kernel_args= log= save= memory=2G shell= shared=
     local keep=${AIE4EMU_KEEP:-}
     [ "$keep" = 0 ] && keep=
     local emu_extra=() qemu_extra=() run_argv=() put=() driver= driver_args= fault_list= gdb=
@@ -242,6 +244,7 @@ cmd_boot() {
             --rootfs) rootfs=${2:?}; shift 2;;
             --timeout) timeout=${2:?}; shift 2;;
             --boot-timeout) boot_timeout=${2:?}; shift 2;;
+            --kernel-args) kernel_args=${2?--kernel-args needs a value}; shift 2;;
             --log) log=${2:?}; shift 2;;
             --emu-arg) emu_extra+=("${2:?}"); shift 2;;
             --save) save=${2:?}; shift 2;;
@@ -370,6 +373,7 @@ cmd_boot() {
         append="$append aie4.root=/dev/vda"
         qemu+=(-drive "file=$AIE4_IMAGE_DIR/rootfs-xrt.ext4,format=raw,if=virtio,cache=unsafe,snapshot=on")
     fi
+    [ -z "$kernel_args" ] || append="$append $kernel_args"
     qemu+=(-append "$append")
     # The guest's second serial port (ttyS1): the kernel log, live (above) or written by the
     # guest init at the end (--shell).
@@ -397,7 +401,7 @@ cmd_boot() {
         rc=${PIPESTATUS[0]}
     fi
     set -e
-    [ -z "$watcher" ] || { kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true; }
+    [ -z "$watcher" ] || { kill "$watcher" 2>/dev/null || true; wait "$watcher" 2>/dev/null || true; }
 
     # Traces and command records are read before the emulator stops.
     if [ -n "$save" ]; then
