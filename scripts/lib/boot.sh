@@ -340,7 +340,12 @@ cmd_boot() {
 
     # no_timer_check: under TCG on a loaded host the IO-APIC timer check can fail and panic the
     # guest at boot ("IO-APIC + timer doesn't work!"); the timer itself works.
-    local append="panic=-1 no_timer_check memmap=512M\$0x40000000"
+    # tsc=nowatchdog: the clocksource watchdog's cross-CPU skew check (kernel/time/clocksource.c,
+    # watchdog_check_skew) spins with interrupts off waiting for the other vCPU; under TCG that
+    # vCPU sometimes never answers, and the spin's timeout reads a clock that only this CPU's
+    # interrupts advance, so the guest hung for good early in its boot (seen about once in 60
+    # TCG boots: CPU 0 at watchdog_check_skew+136, CPU 1 halted). A virtual TSC needs no watchdog.
+    local append="panic=-1 no_timer_check tsc=nowatchdog memmap=512M\$0x40000000"
     if [ -n "$shell" ]; then
         # Interactive: the kernel's warnings on the terminal, the shell on the kernel console.
         append="console=ttyS0 quiet $append aie4.shell=1"
