@@ -334,6 +334,7 @@ private:
                                               {"cycles", r.cycles()},
                                               {"ops", r.ops},
                                               {"pages", r.pages},
+                                              {"host_us", r.host_us},
                                               {"error", r.error}});
         }
         json::array contexts;

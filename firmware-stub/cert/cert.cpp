@@ -170,6 +170,8 @@ struct Cert::Queue {
     std::string name;               // "vf0"
     std::optional<uint64_t> consumer;
     bool pending = false;           // a doorbell or a retired packet: look at the queue again
+    // Host time pending last became true (CommandRecord::host_waiting_since); empty otherwise.
+    std::optional<std::chrono::steady_clock::time_point> waiting_since;
     std::unique_ptr<Running> running;   // the packet at `consumer`, executing
     bool failed = false;
     bool chain_failed = false;
@@ -283,6 +285,8 @@ void Cert::on_doorbell(HwContext& context, uint32_t offset, uint32_t value)
         return;
     }
     q->pending = true;
+    if (!q->waiting_since)
+        q->waiting_since = std::chrono::steady_clock::now();
     schedule();
 }
 
@@ -435,6 +439,8 @@ void Cert::fail_queue(Queue& q, std::string why)
 bool Cert::admit(Queue& q)
 {
     q.pending = false;
+    const auto waiting_since = q.waiting_since.value_or(std::chrono::steady_clock::now());
+    q.waiting_since.reset();
     pcie::DmaSpace& dma = device_->dma(q.fn);
     std::string why;
     const auto h = read_header(dma, q.hsa, config_.umq_mirror, why);
@@ -477,6 +483,7 @@ bool Cert::admit(Queue& q)
     CommandRecord rec;
     rec.fn = q.fn;
     rec.context_id = q.id;
+    rec.host_waiting_since = waiting_since;
     rec.seq = c;
     rec.opcode = p.opcode;
     uint32_t state = 0;
@@ -616,6 +623,9 @@ void Cert::retire(Queue& q, CommandRecord rec, uint32_t state, uint64_t completi
     const uint64_t c = rec.seq;
     {
     rec.state = state;
+    rec.host_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::steady_clock::now() - rec.host_waiting_since)
+                                            .count());
     if (!write_value(dma, completion, state)) {
         counters_.add("cert.completion_faults");
         AIE4_LOG(cert, q.name, rec.end_cycle, "context {} seq {}: DMA fault writing the completion word at {:#x}",
@@ -639,6 +649,8 @@ void Cert::retire(Queue& q, CommandRecord rec, uint32_t state, uint64_t completi
         return;
     }
     q.pending = q.pending || more;   // (a doorbell meanwhile set it too)
+    if (q.pending && !q.waiting_since)
+        q.waiting_since = std::chrono::steady_clock::now();
     }
 }
 

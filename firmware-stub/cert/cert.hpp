@@ -41,6 +41,7 @@
 // give the same completions and the same cycle counts.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -99,6 +100,12 @@ struct CommandRecord {
     uint64_t uc_dma_words = 0;
     std::string error;             // empty on success
     std::vector<Timestamp> timestamps;
+    // Host time (steady clock, not simulated) from the doorbell or retire that made CERT look at
+    // the queue for this packet to its completion word: the service time another function's
+    // work can stretch (docs/performance.md, "Time isolation"). Statistics only; no simulated
+    // behaviour depends on it.
+    std::chrono::steady_clock::time_point host_waiting_since{};
+    uint64_t host_us = 0;
     [[nodiscard]] sim::Cycle cycles() const { return end_cycle - start_cycle; }
 };
 
