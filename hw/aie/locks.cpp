@@ -8,6 +8,8 @@
 
 namespace aie4emu::aie {
 
+LockUnit::LockUnit(ArrayContext& ctx) : ctx_(ctx), c_overflow_repeats_(ctx.counters.get("lock_overflow_repeats")) {}
+
 bool LockUnit::try_acquire(Tile& t, unsigned id, int32_t v)
 {
     Lock& l = t.locks[id];
@@ -27,7 +29,7 @@ void LockUnit::release(Tile& t, unsigned id, int32_t v)
     int32_t nv = l.value + v;
     if (nv < 0 || nv > kLockMax) {
         if (l.overflowed)
-            ctx_.counters.add("lock_overflow_repeats");
+            ++c_overflow_repeats_;
         else
             ctx_.errors.report(ErrorKind::lock_overflow, t.col, t.row, Direction::s2mm, 0,
                                fmt::format("lock {} value {} + {} outside 0..{}", id, l.value, v, kLockMax));

@@ -35,7 +35,7 @@ struct Lock {
 
 class LockUnit {
 public:
-    explicit LockUnit(ArrayContext& ctx) : ctx_(ctx) {}
+    explicit LockUnit(ArrayContext& ctx);
 
     // AIE-ML semantics (register_map.hpp): v < 0 acquire_ge(-v) and add v; v >= 0 acquire_equal(v).
     bool try_acquire(Tile& t, unsigned id, int32_t v);
@@ -54,6 +54,7 @@ private:
     void wake(Tile& t, unsigned id);
 
     ArrayContext& ctx_;
+    uint64_t& c_overflow_repeats_;    // "lock_overflow_repeats", looked up once (hot in a BD loop)
     std::vector<LockWaiter> woken_;   // wake()'s scratch list, kept for its capacity
 };
 
