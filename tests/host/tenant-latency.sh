@@ -10,7 +10,17 @@
 # scheduling).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# AIE4_LATENCY_PIN=1: the emulator and VM A on CPU 0, VM B on CPU 1 (taskset), the vCPU pinning
+# of a multi-tenant host, so B's figures show what the emulator's scheduling adds rather than
+# B's QEMU waiting for a CPU that A's QEMU and the emulator hold (docs/performance.md).
+pin_a=() pin_b=()
+if [ "${AIE4_LATENCY_PIN:-0}" = 1 ]; then
+    [ "$(nproc)" -ge 2 ] || { echo "FAIL: AIE4_LATENCY_PIN=1 needs 2 CPUs"; exit 1; }
+    pin_a=(taskset -c 0) pin_b=(taskset -c 1)
+    echo "pinned: aie4emu and VM A on CPU 0, VM B on CPU 1"
+fi
 start_emu tenant-latency 2
+[ ${#pin_a[@]} = 0 ] || taskset -a -p -c 0 "$emu" >/dev/null
 count=${AIE4_LATENCY_COUNT:-2000}
 cat >"$out/b.sh" <<G
 modprobe amdxdna || exit 1
@@ -23,16 +33,16 @@ while :; do aie4-umq-test --workload gemm-long --count 40 --depth 4 --timeout-ms
 G
 latency() { grep -o 'latency_us_median=[0-9.]* latency_us_p99=[0-9.]*' "$1" | tail -n1; }
 
-"$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 >"$out/b-alone.log" 2>&1 ||
+"${pin_b[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 >"$out/b-alone.log" 2>&1 ||
     { echo "FAIL: VM B alone"; tail -20 "$out/b-alone.log"; exit 1; }
 alone=$(latency "$out/b-alone.log")
 
-"$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$out/a.sh" --timeout 900 >"$out/a.log" 2>&1 & a=$!
+"${pin_a[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$out/a.sh" --timeout 900 >"$out/a.log" 2>&1 & a=$!
 for _ in $(seq 3000); do grep -q '^BUSY' "$out/a.log" 2>/dev/null && break; sleep 0.1; done
 grep -q '^BUSY' "$out/a.log" || { echo "FAIL: VM A never got busy"; tail "$out/a.log"; exit 1; }
 "$build/emu/aie4ctl" --socket-dir "$sock" commands last=1 >"$out/before.json"
 rb=0
-"$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 >"$out/b-loaded.log" 2>&1 || rb=$?
+"${pin_b[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 >"$out/b-loaded.log" 2>&1 || rb=$?
 loaded=$(latency "$out/b-loaded.log")
 "$build/emu/aie4ctl" --socket-dir "$sock" commands last=1000000 >"$out/commands.json"
 "$build/emu/aie4ctl" --socket-dir "$sock" stats >"$out/stats.json"
