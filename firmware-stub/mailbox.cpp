@@ -35,7 +35,6 @@ MailboxChannel::MailboxChannel(npu3::DeviceServices& device, npu3::FunctionIndex
 {
 }
 
-void MailboxChannel::log(const std::string& what) const { AIE4_LOG(mailbox, name_, 0, "{}", what); }
 
 namespace {
 
@@ -60,8 +59,8 @@ bool MailboxChannel::start()
                         !overlaps(0, sizeof(MailboxInfo), l.x2i_offset, l.x2i_size) &&
                         !overlaps(0, sizeof(MailboxInfo), l.i2x_offset, l.i2x_size);
     if (!sizes_ok || !placed) {
-        log(fmt::format("cannot start: ring layout x2i {:#x}+{:#x} i2x {:#x}+{:#x} does not fit SRAM of {:#x} bytes",
-                        l.x2i_offset, l.x2i_size, l.i2x_offset, l.i2x_size, sram.size()));
+        log("cannot start: ring layout x2i {:#x}+{:#x} i2x {:#x}+{:#x} does not fit SRAM of {:#x} bytes",
+                        l.x2i_offset, l.x2i_size, l.i2x_offset, l.i2x_size, sram.size());
         up_ = false;
         return false;
     }
@@ -127,7 +126,7 @@ void MailboxChannel::resync(const std::string& why)
     // drop everything the host has queued. Its pending request times out,
     // as it would on hardware that cannot parse the ring.
     const uint32_t tail = device_.mbox_reg(fn_, layout_.x2i_tail_reg);
-    log(fmt::format("malformed x2i ring at {:#x}: {}; skipping to tail {:#x}", x2i_head_, why, tail));
+    log("malformed x2i ring at {:#x}: {}; skipping to tail {:#x}", x2i_head_, why, tail);
     device_.trace(fn_, fmt::format("mailbox resync head={:#x} tail={:#x}: {}", x2i_head_, tail, why));
     x2i_head_ = tail;
     ++stats_.resyncs;
@@ -146,7 +145,7 @@ void MailboxChannel::service(RequestHandler& handler)
     // (amdxdna_mailbox.c mailbox_send_msg).
     if (tail % kAlign != 0 || tail > size - kX2iReserve) {
         ++stats_.bad_tail;
-        log(fmt::format("x2i tail {:#x} outside the ring (size {:#x}) or unaligned: kick ignored", tail, size));
+        log("x2i tail {:#x} outside the ring (size {:#x}) or unaligned: kick ignored", tail, size);
         device_.trace(fn_, fmt::format("mailbox bad x2i tail {:#x}", tail));
         return;
     }
@@ -192,7 +191,7 @@ void MailboxChannel::service(RequestHandler& handler)
         const uint32_t package = kHeaderSize + total;
         if (!id_valid(id)) {
             // No answer could be matched by the host (it checks the magic).
-            log(fmt::format("request id {:#x} without magic {:#x}: dropped", id, kIdMagic));
+            log("request id {:#x} without magic {:#x}: dropped", id, kIdMagic);
             device_.trace(fn_, fmt::format("mailbox dropped id={:#x} op={:#x}: bad id", id, opcode));
             x2i_head_ += package;
             ++stats_.dropped;
@@ -202,7 +201,7 @@ void MailboxChannel::service(RequestHandler& handler)
         const uint32_t rsize = handler.response_size(opcode);
         if (rsize == 0 || rsize % kAlign != 0 || kHeaderSize + rsize + kAlign > layout_.i2x_size) {
             // A handler bug, not guest input: never write a malformed response.
-            log(fmt::format("handler response size {} for op {:#x} unusable: dropped", rsize, opcode));
+            log("handler response size {} for op {:#x} unusable: dropped", rsize, opcode);
             x2i_head_ += package;
             ++stats_.dropped;
             device_.set_mbox_reg(fn_, layout_.x2i_head_reg, x2i_head_);
@@ -212,8 +211,8 @@ void MailboxChannel::service(RequestHandler& handler)
         if (fit == Fit::none) {
             // Leave the request where it is; the next kick retries.
             ++stats_.stalls;
-            log(fmt::format("no room in the i2x ring for a {} byte response: request {:#x} left queued",
-                            kHeaderSize + rsize, id));
+            log("no room in the i2x ring for a {} byte response: request {:#x} left queued",
+                            kHeaderSize + rsize, id);
             break;
         }
         // Copy first: the ring is guest-writable memory.
@@ -247,7 +246,7 @@ MailboxChannel::Fit MailboxChannel::i2x_fit(uint32_t n) const
     const uint32_t size = layout_.i2x_size;
     const uint32_t h_raw = device_.mbox_reg(fn_, layout_.i2x_head_reg);
     if (h_raw % kAlign != 0 || h_raw > size) {
-        log(fmt::format("i2x head register {:#x} outside the ring: no response can be placed safely", h_raw));
+        log("i2x head register {:#x} outside the ring: no response can be placed safely", h_raw);
         return Fit::none;
     }
     const uint32_t t = i2x_tail_;

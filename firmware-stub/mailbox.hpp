@@ -11,8 +11,12 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "hw/npu3/firmware_port.hpp"
+#include "hw/sim/log.hpp"
 
 namespace aie4emu::fw {
 
@@ -95,7 +99,13 @@ private:
     void i2x_write(uint32_t id, uint32_t opcode, std::span<const uint8_t> payload, Fit fit);
     [[nodiscard]] uint32_t sram32(uint32_t offset) const;
     void resync(const std::string& why);
-    void log(const std::string& what) const;
+    // Formats only when the mailbox log category is on: a guest that keeps hitting an error
+    // path does not make the emulator format messages nobody reads.
+    template <typename... Args>
+    void log(fmt::format_string<Args...> format, Args&&... args) const
+    {
+        AIE4_LOG(mailbox, name_, 0, format, std::forward<Args>(args)...);
+    }
 
     npu3::DeviceServices& device_;
     npu3::FunctionIndex fn_;
