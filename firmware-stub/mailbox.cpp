@@ -35,7 +35,6 @@ MailboxChannel::MailboxChannel(npu3::DeviceServices& device, npu3::FunctionIndex
 {
 }
 
-
 namespace {
 
 constexpr bool pow2(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -60,7 +59,7 @@ bool MailboxChannel::start()
                         !overlaps(0, sizeof(MailboxInfo), l.i2x_offset, l.i2x_size);
     if (!sizes_ok || !placed) {
         log("cannot start: ring layout x2i {:#x}+{:#x} i2x {:#x}+{:#x} does not fit SRAM of {:#x} bytes",
-                        l.x2i_offset, l.x2i_size, l.i2x_offset, l.i2x_size, sram.size());
+            l.x2i_offset, l.x2i_size, l.i2x_offset, l.i2x_size, sram.size());
         up_ = false;
         return false;
     }
@@ -212,7 +211,7 @@ void MailboxChannel::service(RequestHandler& handler)
             // Leave the request where it is; the next kick retries.
             ++stats_.stalls;
             log("no room in the i2x ring for a {} byte response: request {:#x} left queued",
-                            kHeaderSize + rsize, id);
+                kHeaderSize + rsize, id);
             break;
         }
         // Copy first: the ring is guest-writable memory.
