@@ -12,7 +12,9 @@
 #include <fstream>
 #include <sstream>
 #include <sys/mount.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -73,6 +75,8 @@ void find_named(const std::string& dir, const char* name, int depth, std::vector
     ::closedir(d);
 }
 
+} // namespace
+
 std::optional<Carveout> read_carveout_file(const std::string& file)
 {
     std::ifstream in(file);
@@ -81,8 +85,6 @@ std::optional<Carveout> read_carveout_file(const std::string& file)
         return std::nullopt;
     return parse_carveout(text);
 }
-
-} // namespace
 
 std::optional<Carveout> parse_carveout(const std::string& text)
 {
@@ -129,6 +131,23 @@ std::optional<std::string> find_carveout_file(const std::string& bdf, int minor,
     if (found.size() == 1)
         return found.front();
     return std::nullopt;
+}
+
+bool run_carveout_hook()
+{
+    if (::access(kCarveoutHook, X_OK) != 0)
+        return false;
+    char arg0[] = "aie4-carveout-hook";
+    char arg1[] = "coldplug";
+    char* argv[] = {arg0, arg1, nullptr};
+    pid_t pid = 0;
+    if (::posix_spawn(&pid, kCarveoutHook, nullptr, nullptr, argv, environ) != 0)
+        return false;
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 CarveoutSetup ensure_carveout(const std::string& file, const Carveout& wanted)

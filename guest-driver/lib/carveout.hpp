@@ -35,12 +35,25 @@ bool carveout_aligned(const Carveout& c, std::uint64_t page_size = 4096);
 std::optional<std::string> find_carveout_file(const std::string& bdf, int minor,
                                               const std::string& debugfs_root = "/sys/kernel/debug");
 
+// What the file reports now (size 0: not configured); nullopt when unreadable.
+std::optional<Carveout> read_carveout_file(const std::string& file);
+
 struct CarveoutSetup {
     bool ok = false;
     bool already_configured = false;
     Carveout active;     // what the file reports after the operation
     std::string message; // diagnostics
 };
+
+// The guest images' hook that gives every function its own slice of the memmap= region
+// (guest-driver/init/carveout-hook.sh). It runs on each bind uevent, asynchronously; a program
+// that starts right after `modprobe amdxdna` can get there first.
+inline constexpr const char* kCarveoutHook = "/usr/local/sbin/aie4-carveout-hook";
+
+// Runs `kCarveoutHook coldplug` (it serialises with the uevent instance through its own lock
+// and leaves a configured function alone) and waits for it. False when the hook is not
+// installed or did not exit 0; the caller then writes a carveout itself.
+bool run_carveout_hook();
 
 // Writes `wanted` unless a carveout is already configured (then leaves it and reports it).
 CarveoutSetup ensure_carveout(const std::string& file, const Carveout& wanted);

@@ -26,6 +26,9 @@ VfSession open_vf(const VfOpenOptions& options)
         const auto file = find_carveout_file(session.location.bdf, session.location.minor);
         if (!file)
             throw DeviceError("carveout debugfs file not found (is debugfs mounted and are we root?)", ENOENT);
+        const auto current = read_carveout_file(*file);
+        if (!options.carveout_given && current && current->size == 0 && run_carveout_hook() && options.verbose)
+            std::fprintf(stderr, "carveout: asked the image's hook %s first\n", kCarveoutHook);
         const auto setup = ensure_carveout(*file, *options.carveout);
         if (options.verbose)
             std::fprintf(stderr, "carveout: %s (%s)\n", setup.message.c_str(), file->c_str());
@@ -46,15 +49,18 @@ void add_vf_options(CLI::App& app, VfOpenOptions& options)
            [&options](const std::string& v) {
                if (v == "none") {
                    options.carveout.reset();
+                   options.carveout_given = true;
                } else if (auto c = parse_carveout(v); c && carveout_aligned(*c)) {
                    options.carveout = c;
+                   options.carveout_given = true;
                } else {
                    throw CLI::ValidationError("--carveout", "bad value '" + v +
                                                                 "' (want SIZE@ADDR, page aligned, or none)");
                }
            },
            "SIZE@ADDR written to debugfs <accel>/<bdf>/carveout before open()\n"
-           "if none is configured yet (default " + format_carveout(*VfOpenOptions{}.carveout) + "), or 'none';\n"
+           "if none is configured yet, or 'none'; without it the guest image's carveout hook\n"
+           "is asked first, then the default " + format_carveout(*VfOpenOptions{}.carveout) + " is written;\n"
            "numbers as the kernel reads them (0x hex, leading 0 octal)")
         ->type_name("SPEC");
     app.add_flag("-v,--verbose", options.verbose, "diagnostics on stderr");

@@ -17,6 +17,9 @@ struct VfOpenOptions {
     std::string bdf;                 // empty: first VF
     std::string node;                // explicit /dev/accel/accelN (skips sysfs lookup of the node)
     std::optional<Carveout> carveout = Carveout{0x10000000, 0x40000000}; // nullopt: don't touch
+    // Set by --carveout. Without it, a guest image's carveout hook (kCarveoutHook) is asked
+    // first, so the program and the hook never race to write two different slices.
+    bool carveout_given = false;
     bool verbose = false;
 };
 

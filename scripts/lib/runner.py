@@ -202,6 +202,9 @@ def select(tests: list[Test], args) -> tuple[list[Test], list[Test]]:
     selection are errors; an empty shard is not (more shards than tests is a valid setup)."""
     names = {t.name for t in tests}
     groups = set().union(*(t.groups for t in tests)) if tests else set()
+    # --only a,b and --group a,b mean the same as repeating the option.
+    args.only = [n for v in args.only for n in v.split(",") if n]
+    args.group = [g for v in args.group for g in v.split(",") if g]
     for n in args.only:
         if n not in names:
             close = [x for x in sorted(names) if n in x or x in n][:5]
@@ -638,9 +641,9 @@ def parser(command: str) -> argparse.ArgumentParser:
                                     formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("dir", metavar="DIR", help="folder of guest scripts (*.sh)")
     p.add_argument("--only", action="append", default=[], metavar="NAME",
-                   help="run test NAME (repeatable; with --group: the union)")
+                   help="run test NAME (repeatable, or NAME,NAME...; with --group: the union)")
     p.add_argument("--group", action="append", default=[], metavar="G",
-                   help="run the tests of group G (repeatable)")
+                   help="run the tests of group G (repeatable, or G,G...)")
     p.add_argument("--list", action="store_true", help="print the selected tests (name, kind, groups) and exit")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="guest/host tests run N at a time, each with its own guest and emulator (default 1)")
