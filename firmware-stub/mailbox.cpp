@@ -111,11 +111,11 @@ void MailboxChannel::stop()
     up_ = false;
 }
 
-uint32_t MailboxChannel::sram32(uint32_t offset) const
+uint32_t MailboxChannel::sram32(std::span<const uint8_t> sram, uint32_t offset)
 {
     // Offsets are inside the rings, checked by start().
     uint32_t v = 0;
-    std::memcpy(&v, device_.sram(fn_).data() + offset, sizeof(v));
+    std::memcpy(&v, sram.data() + offset, sizeof(v));
     return v;
 }
 
@@ -162,7 +162,13 @@ void MailboxChannel::service(RequestHandler& handler)
             x2i_head_ = 0;
             continue;
         }
-        const uint32_t first = sram32(ring + x2i_head_);
+        // Fetched per package, not once: a handler may change the function's state.
+        const std::span<const uint8_t> sram = device_.sram(fn_);
+        if (sram.size() < uint64_t{ring} + size) {
+            log("the function's SRAM is gone or smaller than the x2i ring: walk stopped");
+            break;
+        }
+        const uint32_t first = sram32(sram, ring + x2i_head_);
         if (first == kTombstone) {
             // Valid only when the data continues at 0, i.e. the tail is behind us.
             if (tail < x2i_head_) {
@@ -184,9 +190,9 @@ void MailboxChannel::service(RequestHandler& handler)
                                avail - kHeaderSize));
             break;
         }
-        const uint32_t sz_ver = sram32(ring + x2i_head_ + kHeaderSzVer);
-        const uint32_t id = sram32(ring + x2i_head_ + kHeaderId);
-        const uint32_t opcode = sram32(ring + x2i_head_ + kHeaderOpcode);
+        const uint32_t sz_ver = sram32(sram, ring + x2i_head_ + kHeaderSzVer);
+        const uint32_t id = sram32(sram, ring + x2i_head_ + kHeaderId);
+        const uint32_t opcode = sram32(sram, ring + x2i_head_ + kHeaderOpcode);
         const uint32_t package = kHeaderSize + total;
         if (!id_valid(id)) {
             // No answer could be matched by the host (it checks the magic).
@@ -215,8 +221,7 @@ void MailboxChannel::service(RequestHandler& handler)
             break;
         }
         // Copy first: the ring is guest-writable memory.
-        payload.assign(device_.sram(fn_).begin() + ring + x2i_head_ + kHeaderSize,
-                       device_.sram(fn_).begin() + ring + x2i_head_ + package);
+        payload.assign(sram.begin() + ring + x2i_head_ + kHeaderSize, sram.begin() + ring + x2i_head_ + package);
         x2i_head_ += package;
         device_.set_mbox_reg(fn_, layout_.x2i_head_reg, x2i_head_);
 

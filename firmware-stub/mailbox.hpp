@@ -97,7 +97,7 @@ private:
     enum class Fit { none, at_tail, wrap_with_tombstone, wrap_at_end };
     [[nodiscard]] Fit i2x_fit(uint32_t package_bytes) const;
     void i2x_write(uint32_t id, uint32_t opcode, std::span<const uint8_t> payload, Fit fit);
-    [[nodiscard]] uint32_t sram32(uint32_t offset) const;
+    [[nodiscard]] static uint32_t sram32(std::span<const uint8_t> sram, uint32_t offset);
     void resync(const std::string& why);
     // Formats only when the mailbox log category is on: a guest that keeps hitting an error
     // path does not make the emulator format messages nobody reads.

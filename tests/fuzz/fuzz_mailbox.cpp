@@ -86,7 +86,7 @@ void apply(DeviceRig& rig, InputState& st, uint8_t sel, const uint8_t* p, size_t
         std::memcpy(&opcode, p, std::min<size_t>(len, 4));
         send_message(rig, st, sel, opcode, std::vector<uint8_t>(p + std::min<size_t>(len, 4), p + len));
     } else if (kind == 10) {
-        FunctionBus& bus = (sel & 0x40) ? *rig.pf_bus : *rig.vf0_bus;
+        HostBus& bus = (sel & 0x40) ? *rig.pf_bus : *rig.vf0_bus;
         st.pf_used |= (sel & 0x40) != 0;
         const uint32_t at = len > 0 ? p[0] * 4u : 0;
         for (size_t i = 3; i + 4 <= len; i += 4) {
