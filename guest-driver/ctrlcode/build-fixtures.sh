@@ -50,23 +50,29 @@ if [ -z "$extractor" ]; then
     extractor="$work/aie4-ctrlcode"
 fi
 
-# gemm-long.asm, derived from gemm.asm so the two cannot drift: the GEMM pipeline 256 times in
-# one command (a long job for the multi-tenant tests, docs/performance.md). Every DMA task push
-# gets repeat count 255 (task-queue bits 23:16, hw/aie/register_map.hpp) and the kernel
-# descriptor 256 iterations; C is the same as gemm's.
-derive_gemm_long() {
-    python3 - "$here/gemm.asm" "$1/gemm-long.asm" <<'PY'
+# gemm-long.asm and gemm-xlong.asm, derived from gemm.asm so they cannot drift: the GEMM
+# pipeline 256 and 1,024 times in one command (long jobs for the multi-tenant tests,
+# docs/performance.md). Every DMA task push gets repeat count 255 (task-queue bits 23:16,
+# hw/aie/register_map.hpp), i.e. 256 passes per task; gemm-xlong pushes each task 4 times
+# (the AIE4 task queue holds 16, hw/aie/params.hpp) and waits for 4 tokens of the C channel.
+# The kernel descriptor gets the iteration count to match; C is the same as gemm's.
+# derive_gemm_repeated OUT_DIR NAME TASKS
+derive_gemm_repeated() {
+    python3 - "$here/gemm.asm" "$1/$2.asm" "$2" "$3" <<'PY'
 import re, sys
-src, out = sys.argv[1], sys.argv[2]
+src, out, name, tasks = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 text = open(src).read()
-head = "; GEMM-LONG: derived from gemm.asm by build-fixtures.sh (256 passes in one command).\n"
-# Task pushes: "WRITE_32 ADDR, VALUE ; <channel>: BDn" lines.
-text, pushes = re.subn(r"(WRITE_32 0x[0-9A-Fa-f]{8}, 0x)([0-9A-Fa-f]{8})(\s+;[^\n]*: BD\d)",
-                       lambda m: m.group(1) + "%08X" % (int(m.group(2), 16) | 0x00FF0000) + m.group(3), text)
+head = f"; {name.upper()}: derived from gemm.asm by build-fixtures.sh ({256 * tasks} passes in one command).\n"
+# Task pushes: "WRITE_32 ADDR, VALUE ; <channel>: BDn" lines, each pushed `tasks` times.
+def push(m):
+    line = m.group(1) + "%08X" % (int(m.group(2), 16) | 0x00FF0000) + m.group(3)
+    return "\n  ".join([line] * tasks)
+text, pushes = re.subn(r"(WRITE_32 0x[0-9A-Fa-f]{8}, 0x)([0-9A-Fa-f]{8})(\s+;[^\n]*: BD\d)", push, text)
 text, descs = re.subn(r"(program:\n  \.long 0xA1E4C0DE\n  \.long 0x00000004\n  \.long )0x00000001",
-                      r"\g<1>0x00000100", text)
-if pushes != 12 or descs != 1:
-    sys.exit(f"build-fixtures: gemm.asm changed shape ({pushes} task pushes, {descs} kernel descriptors)")
+                      lambda m: m.group(1) + "0x%08X" % (256 * tasks), text)
+text, waits = re.subn(r"WAIT_TCTS TILE_0_0, SHIM_S2MM_0, 1\b", f"WAIT_TCTS TILE_0_0, SHIM_S2MM_0, {tasks}", text)
+if pushes != 12 or descs != 1 or waits != 1:
+    sys.exit(f"build-fixtures: gemm.asm changed shape ({pushes} task pushes, {descs} kernel descriptors, {waits} waits)")
 open(out, "w").write(head + text)
 PY
 }
@@ -115,8 +121,9 @@ build() {
     [ $check -eq 1 ] && dest="$work/out/$(basename "$committed")"
     if [ "${3:-}" = gemm ]; then
         mkdir -p "$work/derived"
-        derive_gemm_long "$work/derived"
-        extra=("$work/derived/gemm-long.asm")
+        derive_gemm_repeated "$work/derived" gemm-long 1
+        derive_gemm_repeated "$work/derived" gemm-xlong 4
+        extra=("$work/derived/gemm-long.asm" "$work/derived/gemm-xlong.asm")
     fi
     assemble "$src_dir" "$dest" "${extra[@]}"
     [ "${3:-}" = gemm ] && gemm_data "$dest"

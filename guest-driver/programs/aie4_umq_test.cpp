@@ -88,6 +88,7 @@ constexpr aie4emu::cli::Choice<std::string_view> kWorkloads[] = {
     {"copy", "copy", "32 x 32 words through a memory tile, transposed, checked"},
     {"gemm", "gemm", "64 x 64 x 64 int8 GEMM on a compute tile, checked"},
     {"gemm-long", "gemm-long", "the GEMM 256 times in one command (a long job), checked"},
+    {"gemm-xlong", "gemm-xlong", "the GEMM 1,024 times in one command (4 DMA tasks of 256), checked"},
 };
 constexpr aie4emu::cli::Choice<WaitMode> kWaitModes[] = {
     {"ioctl", WaitMode::ioctl, "DRM_IOCTL_AMDXDNA_WAIT_CMD (default)"},
@@ -234,8 +235,10 @@ std::optional<int> prepare_workload(const Options& o, WorkloadData& w)
     }
     // gemm: C = A x B, 64 x 64 x 64, int8 inputs, int32 output, all row-major. The inputs are
     // pseudo-random and the expected C is computed here, independently of the device.
-    // gemm-long: the same pipeline run 256 times on the same buffers, so the same C.
-    auto elf = load_elf(o.ctrlcode_path, o.workload == "gemm-long" ? "gemm-long.elf" : "gemm.elf", error);
+    // gemm-long, gemm-xlong: the same pipeline run 256 or 1,024 times on the same buffers, so
+    // the same C.
+    const std::string fixture = std::string(o.workload) + ".elf";
+    auto elf = load_elf(o.ctrlcode_path, fixture.c_str(), error);
     if (!elf) {
         std::fprintf(stderr, "aie4-umq-test: control code: %s\n", error.c_str());
         return exit_usage;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Time isolation between VFs: VM B's empty-command latency (submit -> WAIT_CMD, median and
 # p99 from aie4-umq-test) on VF1, first with nothing else on the emulator, then while VM A on
-# VF0 runs gemm-long jobs back to back (4 in flight, so its queue never drains) (2.1 million simulated cycles each, about 10 ms or more
-# of emulator time each). CERT's time slicing lets B's commands run between slices of A's.
+# VF0 runs gemm-xlong jobs back to back (one process, 4 in flight, so its queue never drains;
+# 8.4 million simulated cycles each, 20 ms or more of emulator time each; the test fails below
+# 10 ms). CERT's time slicing lets B's commands run between slices of A's.
 # Checked: every command of both VMs completes with correct data, and B's second batch really
 # ran inside A's jobs (their cycle spans). The figures are printed for docs/performance.md
 # (a speed goal, not asserted here), from the guests and from the device (each command's host
@@ -28,8 +29,8 @@ aie4-umq-test --workload empty --count $count --depth 1 || exit 1
 G
 cat >"$out/a.sh" <<'G'
 modprobe amdxdna || exit 1
-echo "BUSY: tenant running gemm-long"
-while :; do aie4-umq-test --workload gemm-long --count 40 --depth 4 --timeout-ms 60000 || echo "A-FAILED"; done
+echo "BUSY: tenant running gemm-xlong"
+while :; do aie4-umq-test --workload gemm-xlong --count 1000000 --depth 4 --timeout-ms 60000 || echo "A-FAILED"; done
 G
 latency() { grep -o 'latency_us_median=[0-9.]* latency_us_p99=[0-9.]*' "$1" | tail -n1; }
 
@@ -50,11 +51,9 @@ qemu=$(pgrep -f "vfio-user-pci.*$sock/vf0.sock" | head -n1)
 [ -n "$qemu" ] && kill -9 "$qemu"
 wait $a 2>/dev/null || true
 [ $rb = 0 ] || { echo "FAIL: VM B with a busy neighbour"; tail -20 "$out/b-loaded.log"; exit 1; }
-grep -q A-FAILED "$out/a.log" && { echo "FAIL: a gemm-long batch of VM A failed"; grep -B5 A-FAILED "$out/a.log" | head; exit 1; }
-a_job=$(grep -o 'latency_us_median=[0-9.]*' "$out/a.log" | head -n1)
+grep -q A-FAILED "$out/a.log" && { echo "FAIL: a gemm-xlong batch of VM A failed"; grep -B5 A-FAILED "$out/a.log" | head; exit 1; }
 echo "VM B alone:            $alone"
 echo "VM B, VM A busy:       $loaded"
-echo "VM A gemm-long jobs:   $a_job (submit -> WAIT_CMD)"
 python3 - "$out/commands.json" <<'PY'
 import json, sys
 cs = json.load(open(sys.argv[1]))["commands"]
@@ -66,10 +65,15 @@ if bad:
     print("FAIL: commands not completed:", bad[:3]); sys.exit(1)
 # B's loaded batch: the last commands of vf1 in the history.
 inside = sum(1 for c in b if any(s <= c["start_cycle"] and c["start_cycle"] + c["cycles"] <= e for s, e in spans))
-print(f"VM A: {len(spans)} gemm-long jobs of {sorted({c['cycles'] for c in a})} cycles; "
+a_us = sorted(c["host_us"] for c in a)
+print(f"VM A: {len(spans)} gemm-xlong jobs of {sorted({c['cycles'] for c in a})} cycles, "
+      f"host time per job (doorbell -> completion) median {a_us[len(a_us) // 2] if a_us else 0} us; "
       f"VM B: {len(b)} empty commands of {sorted({c['cycles'] for c in b})} cycles, {inside} inside A's jobs")
 if len({c["cycles"] for c in b}) != 1 or len({c["cycles"] for c in a}) != 1:
     print("FAIL: cycle counts vary"); sys.exit(1)
+# The neighbour's jobs must be long ones: at least 10 ms of host time each (median).
+if not a_us or a_us[len(a_us) // 2] < 10000:
+    print("FAIL: VM A's jobs are shorter than 10 ms of host time"); sys.exit(1)
 if inside < len(b) // 4:
     print("FAIL: VM B's commands did not run while VM A was busy"); sys.exit(1)
 # The same commands seen from the device: host time from the doorbell to the completion word
