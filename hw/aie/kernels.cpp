@@ -123,6 +123,8 @@ namespace {
 
 void gemm_i8_portable(const int8_t* A, const int8_t* B, uint8_t* C, uint32_t m, uint32_t n, uint32_t k)
 {
+    if (m == 0 || n == 0)
+        return;   // no output element; c would be empty and c.data() null below
     thread_local std::vector<int8_t> a, b;
     thread_local std::vector<int32_t> c;
     a.assign(A, A + size_t{m} * k);
@@ -141,6 +143,8 @@ void gemm_i8_portable(const int8_t* A, const int8_t* B, uint8_t* C, uint32_t m, 
 
 void gemm_bf16_portable(const uint8_t* A, const uint8_t* B, uint8_t* C, uint32_t m, uint32_t n, uint32_t k)
 {
+    if (m == 0 || n == 0)
+        return;   // as above
     thread_local std::vector<float> a, b, c;
     a.resize(size_t{m} * k);
     b.resize(size_t{k} * n);

@@ -195,3 +195,27 @@ TEST_CASE("element-wise kernels wrap like int32 hardware, with a scalar tail")
         }
     }
 }
+
+TEST_CASE("GEMM kernels with no output element (m or n zero) write nothing")
+{
+    // A program descriptor may say m = 0 or n = 0 (found by the cert fuzzer: the portable
+    // paths then copied from an empty buffer's null data(), undefined behaviour that UBSan
+    // reports). Every implementation must leave memory as it was.
+    auto [kernel, m, n, k] = GENERATE(std::tuple{KernelId::gemm_i8, 0u, 3u, 2u}, std::tuple{KernelId::gemm_i8, 4u, 0u, 3u},
+                                      std::tuple{KernelId::gemm_bf16, 0u, 5u, 2u},
+                                      std::tuple{KernelId::gemm_bf16, 2u, 0u, 4u});
+    CAPTURE(kernel_name(kernel), m, n, k);
+    ProgramDescriptor d;
+    d.kernel = kernel;
+    d.m = m;
+    d.n = n;
+    d.k = k;
+    d.in0 = 0;
+    d.in1 = 64;
+    d.out = 128;
+    for (KernelImpl impl : {KernelImpl::fastest, KernelImpl::portable}) {
+        std::vector<uint8_t> mem(256, 0xEE);
+        run_kernel(d, mem, impl);
+        CHECK(std::all_of(mem.begin(), mem.end(), [](uint8_t v) { return v == 0xEE; }));
+    }
+}
