@@ -14,9 +14,12 @@ AIE4_FUZZ_TARGETS=(
 #  mailbox: -max_len=1024, about 20 to 60 messages. Without it libFuzzer lets inputs grow to
 #  nearly 3 KB, each a hundred or so round trips, and the rate fell to about 860/s; at 1024 the
 #  same 1,900 edges are reached at about 1,300/s (docs/reliability.md).
+#  vfio_user: -max_len=1024 too. Its inputs grew to 4 KB (a few dozen messages, each a send, an
+#  event-loop turn and a drain), and long runs fell to 370-530/s; at 1024 about 1,650/s with
+#  1,888 edges in 60 s against 1,891-1,895 (docs/reliability.md, 6 December).
 fuzz_target_args() {
     case $1 in
-        mailbox) echo "-max_len=1024" ;;
+        mailbox|vfio_user) echo "-max_len=1024" ;;
     esac
 }
 

@@ -99,6 +99,7 @@ void drain(int fd) {
 void run_one(const uint8_t* data, size_t size) {
     asio::io_context io;
     test::FakeFunction fn("fuzz", 8);
+    fn.record_accesses = false;
     Server server(io, "/nonexistent/fuzz.sock", fn); // never start()ed: socketpair only
     // This client never answers DMA_READ/WRITE: keep message DMA short.
     server.set_message_dma_timeout(std::chrono::milliseconds(2));

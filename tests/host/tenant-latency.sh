@@ -20,10 +20,14 @@ if [ "${AIE4_LATENCY_PIN:-0}" = 1 ]; then
     pin_a=(taskset -c 0) pin_b=(taskset -c 1)
     echo "pinned: aie4emu and VM A on CPU 0, VM B on CPU 1"
 fi
+# AIE4_LATENCY_SMP=N: the vCPUs of each VM (default 1). The guests only submit and wait; a
+# second vCPU is one more TCG thread asking for one of this machine's 2 CPUs.
+smp=(-- -smp "${AIE4_LATENCY_SMP:-1}")
 start_emu tenant-latency 2
 [ ${#pin_a[@]} = 0 ] || taskset -a -p -c 0 "$emu" >/dev/null
 count=${AIE4_LATENCY_COUNT:-2000}
 cat >"$out/b.sh" <<G
+echo "VM B vCPUs: \$(grep -c ^processor /proc/cpuinfo)"
 modprobe amdxdna || exit 1
 aie4-umq-test --workload empty --count $count --depth 1 || exit 1
 G
@@ -34,16 +38,16 @@ while :; do aie4-umq-test --workload gemm-xlong --count 1000000 --depth 4 --time
 G
 latency() { grep -o 'latency_us_median=[0-9.]* latency_us_p99=[0-9.]*' "$1" | tail -n1; }
 
-"${pin_b[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 >"$out/b-alone.log" 2>&1 ||
+"${pin_b[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 "${smp[@]}" >"$out/b-alone.log" 2>&1 ||
     { echo "FAIL: VM B alone"; tail -20 "$out/b-alone.log"; exit 1; }
 alone=$(latency "$out/b-alone.log")
 
-"${pin_a[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$out/a.sh" --timeout 900 >"$out/a.log" 2>&1 & a=$!
+"${pin_a[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf0 --script "$out/a.sh" --timeout 900 "${smp[@]}" >"$out/a.log" 2>&1 & a=$!
 for _ in $(seq 3000); do grep -q '^BUSY' "$out/a.log" 2>/dev/null && break; sleep 0.1; done
 grep -q '^BUSY' "$out/a.log" || { echo "FAIL: VM A never got busy"; tail "$out/a.log"; exit 1; }
 "$build/emu/aie4ctl" --socket-dir "$sock" commands last=1 >"$out/before.json"
 rb=0
-"${pin_b[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 >"$out/b-loaded.log" 2>&1 || rb=$?
+"${pin_b[@]}" "$root/aie4" boot --socket-dir "$sock" --attach vf1 --script "$out/b.sh" --timeout 600 "${smp[@]}" >"$out/b-loaded.log" 2>&1 || rb=$?
 loaded=$(latency "$out/b-loaded.log")
 "$build/emu/aie4ctl" --socket-dir "$sock" commands last=1000000 >"$out/commands.json"
 "$build/emu/aie4ctl" --socket-dir "$sock" stats >"$out/stats.json"
@@ -52,6 +56,7 @@ qemu=$(pgrep -f "vfio-user-pci.*$sock/vf0.sock" | head -n1)
 wait $a 2>/dev/null || true
 [ $rb = 0 ] || { echo "FAIL: VM B with a busy neighbour"; tail -20 "$out/b-loaded.log"; exit 1; }
 grep -q A-FAILED "$out/a.log" && { echo "FAIL: a gemm-xlong batch of VM A failed"; grep -B5 A-FAILED "$out/a.log" | head; exit 1; }
+grep -m1 '^VM B vCPUs' "$out/b-alone.log" || { echo "FAIL: VM B's script did not start"; exit 1; }
 echo "VM B alone:            $alone"
 echo "VM B, VM A busy:       $loaded"
 python3 - "$out/commands.json" <<'PY'

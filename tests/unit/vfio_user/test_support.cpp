@@ -28,18 +28,19 @@ FakeFunction::~FakeFunction() {
 }
 
 uint32_t FakeFunction::config_read(uint32_t offset, unsigned size) {
-    accesses.push_back(Access{true, 0, offset, size, 0, false});
-    if ((size != 1 && size != 2 && size != 4) || offset % size != 0 || offset + size > cfg.size())
+    if ((size != 1 && size != 2 && size != 4) || offset % size != 0 || offset + size > cfg.size()) {
+        record(Access{true, 0, offset, size, 0, false});
         return 0xffffffffu;
+    }
     uint32_t v = 0;
     for (unsigned i = 0; i < size; ++i)
         v |= static_cast<uint32_t>(cfg[offset + i]) << (8 * i);
-    accesses.back().value = v;
+    record(Access{true, 0, offset, size, v, false});
     return v;
 }
 
 void FakeFunction::config_write(uint32_t offset, unsigned size, uint32_t value) {
-    accesses.push_back(Access{true, 0, offset, size, value, true});
+    record(Access{true, 0, offset, size, value, true});
     if ((size != 1 && size != 2 && size != 4) || offset % size != 0 || offset + size > cfg.size())
         return;
     for (unsigned i = 0; i < size; ++i)
@@ -68,12 +69,12 @@ uint64_t FakeFunction::pattern(uint64_t offset, unsigned size) {
 
 uint64_t FakeFunction::bar_read(unsigned bar, uint64_t offset, unsigned size) {
     const uint64_t v = pattern(offset, size);
-    accesses.push_back(Access{false, bar, offset, size, v, false});
+    record(Access{false, bar, offset, size, v, false});
     return v;
 }
 
 void FakeFunction::bar_write(unsigned bar, uint64_t offset, unsigned size, uint64_t value) {
-    accesses.push_back(Access{false, bar, offset, size, value, true});
+    record(Access{false, bar, offset, size, value, true});
 }
 
 Reply::~Reply() { close_fds(); }
