@@ -229,6 +229,14 @@ boot_gdb_watch() {
     done
 }
 
+# The INT/TERM/HUP trap of a boot: stops the emulator it started and removes the run folder
+# (unless --keep), then exits with STATUS.
+boot_interrupted() {
+    [ -z "$BOOT_EMU_PID" ] || kill -TERM "$BOOT_EMU_PID" 2>/dev/null || true
+    [ -n "$BOOT_KEEP" ] || rm -rf "$BOOT_RUN"
+    exit "$1"
+}
+
 cmd_boot() {
     local script= vfs= attach=pf,vf0 identity= rootfs=initramfs timeout=600 boot_timeout= kernel_args= log= save= memory=2G shell= shared=
     local keep=${AIE4EMU_KEEP:-}
@@ -265,6 +273,7 @@ cmd_boot() {
     if [ ${#run_argv[@]} -gt 0 ]; then
         [ -z "$script" ] || { echo "aie4 boot: --run and --script exclude each other" >&2; return 2; }
         script=$(boot_run_script "${run_argv[@]}") || return 2
+        aie4_remove_at_exit "$script" "$script.tar"
         qemu_extra+=(-fw_cfg "name=opt/aie4/files,file=$script.tar")
     fi
     [ -z "$script" ] || [ -r "$script" ] || { echo "aie4 boot: cannot read script '$script'" >&2; return 2; }
@@ -298,6 +307,11 @@ cmd_boot() {
     build_images "$rootfs"
 
     local run; run=$(mktemp -d "${TMPDIR:-/tmp}/aie4-boot.XXXXXX")
+    # Interrupted (Ctrl-C, kill): the emulator must not outlive us, and the run folder goes too
+    # unless --keep (a test stops its background guests this way).
+    BOOT_EMU_PID= BOOT_RUN=$run BOOT_KEEP=$keep
+    trap 'boot_interrupted 130' INT
+    trap 'boot_interrupted 143' TERM HUP
     local emu_log=$run/aie4emu.log console=$run/console.log sock=$run/sock emu_pid=
     if [ -n "$shared" ]; then
         sock=$shared
@@ -319,10 +333,7 @@ cmd_boot() {
         [ -x "$AIE4_BUILD/emu/aie4emu" ] || { echo "aie4 boot: $AIE4_BUILD/emu/aie4emu is not built" >&2; rm -rf "$run"; return 2; }
         "$AIE4_BUILD/emu/aie4emu" "${emu_args[@]}" >"$run/ready" 2>"$emu_log" &
         emu_pid=$!
-        # Interrupted (Ctrl-C, kill): the emulator must not outlive us.
         BOOT_EMU_PID=$emu_pid
-        trap 'kill -TERM "$BOOT_EMU_PID" 2>/dev/null; exit 130' INT
-        trap 'kill -TERM "$BOOT_EMU_PID" 2>/dev/null; exit 143' TERM HUP
         local why=
         aie4_wait_emu_ready "$run/ready" "$emu_pid" || case $? in
             1) why="did not start" ;;
@@ -371,7 +382,7 @@ cmd_boot() {
         boot_gdb_setup "$run" "$driver" || { rm -rf "$run"; return 2; }
         qemu+=(-gdb "tcp:127.0.0.1:$BOOT_GDB_PORT" -S)
         append="$append nokaslr"      # the kernel where vmlinux's symbols say
-        keep=1                        # the gdb scripts live in the run folder
+        keep=1 BOOT_KEEP=1            # the gdb scripts live in the run folder
         [ "$timeout" = 600 ] && timeout=0   # a debugging session is not timed out by default
     fi
     if [ "$rootfs" = xrt ]; then
@@ -421,8 +432,8 @@ cmd_boot() {
         kill -0 "$emu_pid" 2>/dev/null || emu_alive=0
         kill -TERM "$emu_pid" 2>/dev/null || true
         wait "$emu_pid" 2>/dev/null || true
-        trap - INT TERM HUP
     fi
+    trap - INT TERM HUP
     [ -n "$save" ] && { cp "$console" "$save/console.log" 2>/dev/null || true; cp "$emu_log" "$save/aie4emu.log"
                         sed 's/\r$//' "$run/dmesg.txt" >"$save/dmesg.txt" 2>/dev/null || true; }
     local elapsed; elapsed=$(aie4_elapsed "$t0")
@@ -439,6 +450,11 @@ cmd_boot() {
         boot_kernel_log_tail "$run/dmesg.txt"
         echo "aie4 boot: the guest's init did not start within $boot_timeout s (--boot-timeout; kernel log above; emulator log kept in $emu_log)" >&2
         return 124
+    fi
+    if [ "$rc" = 137 ] && { [ "$timeout" = 0 ] || [ "${elapsed%.*}" -lt "$timeout" ]; }; then
+        boot_kernel_log_tail "$run/dmesg.txt"
+        echo "aie4 boot: QEMU was killed (SIGKILL) after $elapsed s, before --timeout $timeout (console and kernel log: last lines above; run folder kept: $run)" >&2
+        return 125
     fi
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
         boot_kernel_log_tail "$run/dmesg.txt"

@@ -72,6 +72,15 @@ aie4_step() { printf '[aie4] %s\n' "$*" >&2; }
 aie4_warn() { printf '[aie4] warning: %s\n' "$*" >&2; }
 aie4_die() { printf 'aie4: error: %s\n' "$*" >&2; exit 1; }
 
+# aie4_remove_at_exit PATH...: PATHs are removed when this ./aie4 process exits, normally or
+# through a trapped signal (a test stops a background guest with SIGTERM). Registered in the
+# process that owns them: a $(...) subshell would remove them when it ends.
+AIE4_REMOVE_AT_EXIT=()
+aie4_remove_at_exit() {
+    AIE4_REMOVE_AT_EXIT+=("$@")
+    trap '[ ${#AIE4_REMOVE_AT_EXIT[@]} -eq 0 ] || rm -rf "${AIE4_REMOVE_AT_EXIT[@]}"' EXIT
+}
+
 # ---- aie4emu ----------------------------------------------------------------------------------
 # aie4_wait_emu_ready READY_FILE PID: waits (up to 10 s) for the "aie4emu: ready" line that the
 # emulator with PID prints on stdout (redirected to READY_FILE). Returns 0 when ready, 1 when the

@@ -18,6 +18,11 @@ start_emu() {
     rm -rf "$out"; mkdir -p "$out"
     sock=$(mktemp -d "${TMPDIR:-/tmp}/aie4-host.XXXXXX")
     host_socks+=("$sock")
+    # The boots of this test keep their run folders (console, kernel log) here, not in /tmp: a
+    # guest the test kills on purpose ends without a result, and ./aie4 boot keeps the folder of
+    # such a run for the user. Sockets stay in $sock, whose path is short.
+    mkdir -p "$out/tmp"
+    export TMPDIR=$out/tmp
     "$build/emu/aie4emu" --socket-dir "$sock" --vfs "$2" "${@:3}" >"$out/ready" 2>"$out/aie4emu.log" &
     emu=$!
     trap 'kill -TERM $emu 2>/dev/null || true; wait $emu 2>/dev/null || true; rm -rf "${host_socks[@]}"' EXIT
