@@ -1,25 +1,38 @@
 # ./aie4 build and ./aie4 boot: the meson build, the guest images, one guest boot with the
 # AIE4 functions attached. Sourced by ./aie4 after common.sh and setup.sh.
 
-# meson_build DIR [meson options...]: configure once, then ninja (a no-op when up to date).
-# Serialised per build dir: concurrent ./aie4 boot runs (SR-IOV host tests) share one.
-meson_build() {
-    local dir=$1; shift
-    local t lock; t=$(aie4_now)
+# with_build_lock DIR COMMAND...: COMMAND with DIR's build lock held. Concurrent ./aie4 runs
+# (SR-IOV host tests boot several guests at once) share one build dir.
+with_build_lock() {
+    local dir=$1 lock rc=0; shift
     mkdir -p "$dir"
     exec {lock}>"$dir/.aie4-build.lock"
     flock -w 3600 "$lock" || aie4_die "another build holds $dir/.aie4-build.lock"
-    meson_build_locked "$dir" "$t" "$@"
+    "$@" || rc=$?
     exec {lock}>&-
+    return $rc
+}
+
+# meson_setup_if_needed DIR [MESON_OPTION...]: configures DIR if it is not yet (its targets are
+# then known: meson-info/intro-targets.json).
+meson_setup_if_needed() { with_build_lock "$1" meson_setup_locked "$@"; }
+meson_setup_locked() {
+    local dir=$1; shift
+    [ ! -f "$dir/build.ninja" ] || return 0
+    local log=$AIE4_CACHE/logs/meson-setup-$(basename "$dir").log
+    mkdir -p "$(dirname "$log")"
+    meson setup "$dir" "$AIE4_ROOT" "$@" >"$log" 2>&1 ||
+        { cat "$log" >&2; aie4_die "meson setup of $dir failed (log: $log)"; }
+}
+
+# meson_build DIR [meson options...]: configure once, then ninja (a no-op when up to date).
+meson_build() {
+    local t; t=$(aie4_now)
+    with_build_lock "$1" meson_build_locked "$1" "$t" "${@:2}"
 }
 meson_build_locked() {
     local dir=$1 t=$2; shift 2
-    if [ ! -f "$dir/build.ninja" ]; then
-        local log=$AIE4_CACHE/logs/meson-setup-$(basename "$dir").log
-        mkdir -p "$(dirname "$log")"
-        meson setup "$dir" "$AIE4_ROOT" "$@" >"$log" 2>&1 ||
-            { cat "$log" >&2; aie4_die "meson setup of $dir failed (log: $log)"; }
-    fi
+    meson_setup_locked "$dir" "$@"
     # AIE4_NINJA_TARGETS: build only these (./aie4 fuzz builds one target), else everything.
     local targets=(); read -r -a targets <<<"${AIE4_NINJA_TARGETS:-}"
     if ninja -C "$dir" -n "${targets[@]}" 2>/dev/null | grep -q 'no work to do'; then
@@ -29,6 +42,17 @@ meson_build_locked() {
     ninja -C "$dir" -j"$(nproc)" "${targets[@]}" >"$dir/.ninja.log" 2>&1 ||
         { tail -40 "$dir/.ninja.log" >&2; aie4_die "build in $dir failed (full log: $dir/.ninja.log)"; }
     aie4_step "build $(basename "$dir"): done ($(aie4_elapsed "$t") s)"
+}
+
+# meson_build_for DIR GUEST(0|1) [TEST...]: the part of the plain build a run needs
+# (scripts/lib/build_targets.py): with GUEST=1 the emulator, its tools and the guest programs;
+# each TEST's executable. ./aie4 build still builds everything.
+meson_build_for() {
+    local dir=$1 targets; shift
+    meson_setup_if_needed "$dir"
+    targets=$(python3 "$AIE4_ROOT/scripts/lib/build_targets.py" "$dir" "$@") || aie4_die "cannot list the targets of $dir"
+    [ -n "$targets" ] || aie4_die "build_targets.py chose nothing to build in $dir"
+    AIE4_NINJA_TARGETS=$targets meson_build "$dir"
 }
 
 # The one sanitizer build (CI's, ./aie4 test --asan, ./aie4 fuzz): clang with ASan+UBSan, every
@@ -303,7 +327,7 @@ cmd_boot() {
         driver_check_module "$driver" || return 2
         driver=$(readlink -f "$driver")
     fi
-    meson_build "$AIE4_BUILD"
+    meson_build_for "$AIE4_BUILD" 1
     build_images "$rootfs"
 
     local run; run=$(mktemp -d "${TMPDIR:-/tmp}/aie4-boot.XXXXXX")

@@ -28,13 +28,15 @@ runner_main() {
             -h|--help|--list) python3 "$AIE4_RUNNER" "$cmd" "$@"; return;;
         esac
     done
-    local plan unit=0 asan=0 guest=0 xrt=0 key value
+    local plan unit=0 asan=0 guest=0 xrt=0 plain= key value
     plan=$(python3 "$AIE4_RUNNER" "$cmd" --plan "$@") || return $?
     while read -r key value; do
-        case $key in unit) unit=$value;; asan) asan=$value;; guest) guest=$value;; xrt) xrt=$value;; esac
+        case $key in unit) unit=$value;; asan) asan=$value;; guest) guest=$value;; xrt) xrt=$value;; plain) plain=$value;; esac
     done <<<"$plan"
     if [ "$guest" = 1 ]; then setup_if_needed; else setup_host_if_needed; fi
-    meson_build "$AIE4_BUILD"
+    # The plain build: only what the selected tests run from it (build_targets.py).
+    # shellcheck disable=SC2086 # plain is a list of test names
+    if [ "$guest" = 1 ] || [ -n "$plain" ]; then meson_build_for "$AIE4_BUILD" "$guest" $plain; fi
     local unit_dir=$AIE4_BUILD
     if [ "$unit" = 1 ]; then
         unit_dir=$(test_unit_build "$asan")
