@@ -29,6 +29,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/json.hpp>
 #include <fmt/core.h>
+#include <sys/un.h>
 
 #include <cerrno>
 #include <csignal>
@@ -395,6 +396,16 @@ void remove_pidfile_if_ours(const fs::path& pidfile) {
 }
 
 int run(const Options& opts) {
+    // A Unix socket's path must fit sun_path with its terminating NUL; checked here so that a
+    // deep folder is named as the cause instead of failing later with ENAMETOOLONG.
+    const std::string longest_socket = (fs::path(opts.socket_dir) / "control.sock").string();
+    if (longest_socket.size() >= sizeof(sockaddr_un::sun_path)) {
+        fmt::print(stderr,
+                   "aie4emu: error: the socket folder {} is too deep: {} is {} bytes, and a socket path "
+                   "must be shorter than {}; pick a shorter --socket-dir\n",
+                   opts.socket_dir, longest_socket, longest_socket.size(), sizeof(sockaddr_un::sun_path));
+        return 1;
+    }
     std::error_code ec;
     fs::create_directories(opts.socket_dir, ec);
     if (ec) {

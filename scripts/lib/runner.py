@@ -10,7 +10,8 @@ Tests and their groups:
            testcase of Catch2's own JUnit report
   fuzz-*   fuzz drivers' smoke runs (tests/fuzz/meson.build), group `fuzz`; one test each
   guest    tests/guest/*.sh, group `guest` (+ `xrt` with rootfs=xrt, + their `group=` keys)
-  host     tests/host/*.sh, group `host` (+ their `group=` keys)
+  host     tests/host/*.sh, group `host` (+ their `group=` keys; `builds=T,...` names the
+           plain-build targets a host test runs beyond the emulator and the guest programs)
   suite    run-suite DIR/*.sh: guest scripts of a user, group `suite` (+ `group=` keys)
 The last line of the output is always "N passed, N failed"; with --junit FILE the JUnit
 file's counts are the same numbers.
@@ -82,6 +83,7 @@ class Test:
     faults: list[str] = field(default_factory=list)               # ./aie4 boot --fault, one each
     timeout: int = 0                                              # 0: the run's --timeout
     pending: str = ""               # "# aie4-pending: REASON": written, not runnable yet
+    builds: list[str] = field(default_factory=list)  # host tests: plain-build targets they run
     traces: list[tuple[str, str]] = field(default_factory=list)   # (fn, regex), in order
 
 
@@ -108,6 +110,8 @@ def parse_header(path: Path, test: Test, allowed: set[str], traces: bool) -> Non
                     test.emu_args.append(value)
                 elif key == "fault":
                     test.faults.append(value)
+                elif key == "builds":
+                    test.builds += [b for b in value.split(",") if b]
                 elif key == "timeout":
                     if not value.isdigit() or int(value) < 1:
                         raise SelectionError(f"{path}:{lineno}: timeout= needs seconds")
@@ -162,7 +166,7 @@ def discover_project() -> list[Test]:
         if p.name == "lib.sh":
             continue
         t = Test(name=p.stem, kind="host", path=p, groups={"host"})
-        parse_header(p, t, {"group", "timeout"}, traces=False)
+        parse_header(p, t, {"group", "timeout", "builds"}, traces=False)
         tests.append(t)
     check_unique(tests)
     return tests
@@ -720,7 +724,10 @@ def main(argv: list[str]) -> int:
         print(f"xrt {int(any(t.rootfs == 'xrt' for t in mine if t.kind in ('guest', 'suite')))}")
         # The unit and fuzz executables that run from the plain build (none when they run in the
         # sanitizer build): the shell builds only what is needed there (build_targets.py).
-        print("plain " + " ".join(t.name for t in mine if t.kind in ("unit", "fuzz") and not asan))
+        # A host test that runs more than the guest set names it in its header (builds=).
+        plain = [t.name for t in mine if t.kind in ("unit", "fuzz") and not asan]
+        plain += [b for t in mine if t.kind == "host" for b in t.builds]
+        print("plain " + " ".join(dict.fromkeys(plain)))
         return 0
 
     results = results_dir(args, command)

@@ -2,7 +2,7 @@
 # Docs that cannot drift: every program's and every ./aie4 subcommand's --help is compared with
 # docs/command-line.md, both ways (options, log categories, accepted values); the checker first
 # proves on a made-up program that it catches each kind of difference.
-# aie4-test: group=docs
+# aie4-test: group=docs builds=bench-mailbox,bench-queue,aie4-array-bench,aie4-array-demo
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${AIE4EMU_BUILD:-$root/build}

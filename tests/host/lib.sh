@@ -8,6 +8,10 @@ build=${AIE4EMU_BUILD:-$root/build}
 results=${AIE4_HOST_TEST_OUT:-$build/host-tests}
 mkdir -p "$results"
 host_socks=()
+# The temporary folder the caller gave; start_emu points TMPDIR into each emulator's output, so
+# a second start_emu in the same test must not make its socket dir under the first one's output
+# (socket paths are limited to 107 bytes).
+host_tmp=${TMPDIR:-/tmp}
 
 # start_emu NAME VFS [AIE4EMU_OPTION...]: out=$results/NAME, sock=<a new temporary dir>,
 # emu=<pid>; further words go to aie4emu as they are (e.g. --total-vfs 7); the emulator is
@@ -16,7 +20,7 @@ host_socks=()
 start_emu() {
     out=$results/$1
     rm -rf "$out"; mkdir -p "$out"
-    sock=$(mktemp -d "${TMPDIR:-/tmp}/aie4-host.XXXXXX")
+    sock=$(mktemp -d "$host_tmp/aie4-host.XXXXXX")
     host_socks+=("$sock")
     # The boots of this test keep their run folders (console, kernel log) here, not in /tmp: a
     # guest the test kills on purpose ends without a result, and ./aie4 boot keeps the folder of

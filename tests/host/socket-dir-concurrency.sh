@@ -6,7 +6,9 @@
 #     not delete, when it exits, the sockets of the emulator that now serves the folder;
 #  3. the sockets of a killed emulator are cleaned by the next one;
 #  4. two emu/aie4-qemu started at once on one folder share one emulator, which outlives the
-#     first QEMU to exit and stops after the last.
+#     first QEMU to exit and stops after the last;
+#  5. a folder too deep for a socket path is refused up front, naming the folder and the limit,
+#     and nothing is created in it.
 # Run by ./aie4 test on the host; needs a built tree (./aie4 build) and ./aie4 setup (QEMU).
 # AIE4EMU_BIN and AIE4_QEMU_LAUNCHER replace the programs under test (to run it against
 # another build).
@@ -116,4 +118,14 @@ connected vf0 || fail "the second QEMU lost its function when the first exited"
 kill -TERM "$q2"; wait "$q2" || true
 for _ in $(seq 150); do kill -0 "$emu" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$emu" 2>/dev/null && fail "the emulator outlived the last QEMU that used it"
+
+echo "== 5. a socket folder too deep for sun_path is refused with its reason"
+deep=$out/$(printf 'd%.0s' $(seq 110))
+rc=0
+timeout 10 "$emu_bin" --socket-dir "$deep" --vfs 1 >"$out/deep.ready" 2>"$out/deep.log" || rc=$?
+cat "$out/deep.log"
+[ "$rc" = 1 ] || fail "aie4emu on a too-deep folder exited with $rc (expected 1)"
+grep -qF "$deep is too deep" "$out/deep.log" || fail "the error does not name the folder as too deep"
+grep -qF "shorter than 108" "$out/deep.log" || fail "the error does not name the limit"
+[ -e "$deep" ] && fail "aie4emu created the folder it refused"
 echo PASS
