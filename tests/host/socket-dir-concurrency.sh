@@ -20,7 +20,10 @@ ctl=$build/emu/aie4ctl
 launcher=${AIE4_QEMU_LAUNCHER:-$root/emu/aie4-qemu}
 out=${AIE4_HOST_TEST_OUT:-$build/host-tests/socket-dir-concurrency}   # the runner gives each run a folder
 rm -rf "$out"; mkdir -p "$out"
-sock=$out/sock
+# The sockets live in a short temporary folder, not under $out: a checkout deep in the file
+# system would make $out/.../control.sock longer than a socket path may be (step 5).
+sockroot=$(mktemp -d "$host_tmp/aie4-sdc.XXXXXX")
+sock=$sockroot/sock
 
 pids=()
 cleanup() {
@@ -28,7 +31,8 @@ cleanup() {
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     # Emulators started by the launchers are not our children: stop them by their pid files.
-    for f in "$out"/*/aie4emu.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+    for f in "$sockroot"/*/aie4emu.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+    rm -rf "$sockroot"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -75,7 +79,7 @@ kill -TERM "$d"; wait "$d" || true
 for f in control.sock pf.sock vf0.sock aie4emu.pid; do [ ! -e "$sock/$f" ] || fail "$f left after a clean exit"; done
 
 echo "== 4. two launchers at once share one emulator"
-shared=$out/shared
+shared=$sockroot/shared
 # QEMU stopped before the first instruction (-S): vfio-user-pci connects at device creation,
 # which is all this needs; no guest boots. Both ask for one VF: whichever launcher wins starts
 # the emulator, and the other one's vf0 must be there.
