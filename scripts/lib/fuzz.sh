@@ -62,6 +62,12 @@ fuzz_run() {
     corp=$(grep -oE 'corp: [0-9]+' "$log" | tail -n1 | cut -d' ' -f2)
     crashes=$(find "$work/artifacts" -type f | wc -l)
     aie4_step "fuzz $name: ${execs:-0} inputs in $(aie4_elapsed "$t") s (${rate:-0}/s), cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, crash files $crashes (log $log)"
+    # libFuzzer exits with 72 when a signal stops it (-interrupted_exitcode): what it ran is kept
+    # and found nothing, so that is not a failure (a later --merge or run goes on from it).
+    if [ "$rc" = 72 ] && [ "$crashes" = 0 ] && grep -q 'libFuzzer: run interrupted' "$log"; then
+        aie4_step "fuzz $name: stopped by a signal before its $secs s were up; no crash"
+        return 0
+    fi
     if [ "$rc" -ne 0 ]; then
         grep -E 'ERROR|INVARIANT|runtime error|SUMMARY|Test unit written' "$log" | head -20 >&2
         return 1
@@ -106,7 +112,8 @@ one libFuzzer target for S seconds (default 60) on its seed corpus tests/fuzz/co
 New inputs collect in build-asan/fuzz/TARGET/corpus, crashes in build-asan/fuzz/TARGET/artifacts.
   --list    name the targets
   --merge   afterwards, minimise the repository corpus with what the run found (libFuzzer -merge)
-Exit status 1 when the run found a crash.
+Exit status 1 when the run found a crash. A run stopped by a signal to libFuzzer (kill -INT)
+keeps what it found and is not a failure.
 EOF
                 return 0;;
             --list)
