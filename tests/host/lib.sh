@@ -13,6 +13,14 @@ host_socks=()
 # (socket paths are limited to 107 bytes).
 host_tmp=${TMPDIR:-/tmp}
 
+# new_socket_dir: new_sock=<a new, short temporary folder> for an emulator's sockets, recorded in
+# host_socks, which start_emu's exit trap (or the test's own cleanup) removes. Never under a
+# test's output folder, whose path can be deep.
+new_socket_dir() {
+    new_sock=$(mktemp -d "$host_tmp/aie4-host.XXXXXX")
+    host_socks+=("$new_sock")
+}
+
 # start_emu NAME VFS [AIE4EMU_OPTION...]: out=$results/NAME, sock=<a new temporary dir>,
 # emu=<pid>; further words go to aie4emu as they are (e.g. --total-vfs 7); the emulator is
 # stopped and its socket dirs removed on exit. The socket dir is unique per call, so two runs of
@@ -20,8 +28,7 @@ host_tmp=${TMPDIR:-/tmp}
 start_emu() {
     out=$results/$1
     rm -rf "$out"; mkdir -p "$out"
-    sock=$(mktemp -d "$host_tmp/aie4-host.XXXXXX")
-    host_socks+=("$sock")
+    new_socket_dir; sock=$new_sock
     # The boots of this test keep their run folders (console, kernel log) here, not in /tmp: a
     # guest the test kills on purpose ends without a result, and ./aie4 boot keeps the folder of
     # such a run for the user. Sockets stay in $sock, whose path is short.

@@ -22,7 +22,7 @@ out=${AIE4_HOST_TEST_OUT:-$build/host-tests/socket-dir-concurrency}   # the runn
 rm -rf "$out"; mkdir -p "$out"
 # The sockets live in a short temporary folder, not under $out: a checkout deep in the file
 # system would make $out/.../control.sock longer than a socket path may be (step 5).
-sockroot=$(mktemp -d "$host_tmp/aie4-sdc.XXXXXX")
+new_socket_dir; sockroot=$new_sock
 sock=$sockroot/sock
 
 pids=()
@@ -32,7 +32,7 @@ cleanup() {
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
     # Emulators started by the launchers are not our children: stop them by their pid files.
     for f in "$sockroot"/*/aie4emu.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
-    rm -rf "$sockroot"
+    rm -rf "${host_socks[@]}"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
